@@ -1,0 +1,126 @@
+"""Offices, their regions, staff membership and closures."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import OfficeClass
+
+
+def default_opening_hours() -> dict[str, list[str]]:
+    """Mon–Thu 08.00–16.00, Fri 08.00–16.30; closed at the weekend."""
+    weekday = ["08:00", "16:00"]
+    return {
+        "mon": weekday,
+        "tue": weekday,
+        "wed": weekday,
+        "thu": weekday,
+        "fri": ["08:00", "16:30"],
+    }
+
+
+class Region(models.Model):
+    """A regional office (Kanwil), one per province."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeQuerySet(models.QuerySet):
+    def for_user(self, user) -> OfficeQuerySet:
+        """Offices a staff account may change: all for superusers, else its memberships."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+
+class Office(models.Model):
+    """An immigration office (Kantor Imigrasi) that serves the public."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    office_class = models.CharField(max_length=10, choices=OfficeClass.choices)
+    tpi = models.BooleanField(
+        default=False, help_text=_("Runs an immigration checkpoint (Tempat Pemeriksaan Imigrasi).")
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="offices")
+    address = models.TextField(blank=True)
+    timezone = models.CharField(max_length=64, default="Asia/Jakarta")
+    opening_hours = models.JSONField(
+        default=default_opening_hours,
+        help_text=_('Per weekday ("mon" … "sun"), a pair of local times ["08:00", "16:00"].'),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeMembership(models.Model):
+    """Which offices a staff account may change."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="office_memberships"
+    )
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "office"], name="unique_office_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.office.code}"
+
+
+class OfficeClosureQuerySet(models.QuerySet):
+    def active(self, now) -> OfficeClosureQuerySet:
+        """Closures in force at ``now``."""
+        return self.filter(starts_at__lte=now).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+    def relevant(self, now) -> OfficeClosureQuerySet:
+        """Closures in force now or starting later (both shape the snapshot's validity)."""
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+class OfficeClosure(models.Model):
+    """The whole office is closed for a window, whatever the systems say."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closures")
+    reason = models.CharField(max_length=500)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OfficeClosureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="closure_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code}: {self.reason}"

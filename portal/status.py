@@ -1,0 +1,158 @@
+"""The public shape of a snapshot: the v1 status document, and its cached bytes.
+
+A published snapshot is turned into JSON once per snapshot and language in each process;
+every later request is served those bytes with their ETag, without the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from services.choices import Cause, ServiceState, StageState
+from services.gating import ServiceStatus, StageStatus
+from services.snapshot import Published, published
+
+from .models import Advisory
+
+LANGS = ("id", "en")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    etag: str
+    generated_at: datetime
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in WIB, or None."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def stage_reason(status: StageStatus | ServiceStatus, bundle: Published) -> str:
+    """Why a stage or service is not open, in the active language ("" when open)."""
+    if status.state in (StageState.OPEN, ServiceState.OPEN) and status.cause != Cause.OVERRIDE:
+        return ""
+    if status.cause in (Cause.OVERRIDE, Cause.CLOSURE):
+        return status.reason
+    systems = ", ".join(bundle.system_names.get(c, c) for c in status.waiting_for)
+    if status.state == StageState.UNKNOWN or status.cause == Cause.STALE:
+        return _("Status cannot be confirmed yet: no recent data from %(systems)s") % {
+            "systems": systems
+        }
+    if isinstance(status, ServiceStatus) and status.blocked_stage:
+        stage = localized(bundle.stage_names[status.blocked_stage])
+        return _("%(stage)s is waiting for %(systems)s to recover") % {
+            "stage": stage,
+            "systems": systems,
+        }
+    return _("Waiting for %(systems)s to recover") % {"systems": systems}
+
+
+def localized(names: tuple[str, str]) -> str:
+    """Pick the Indonesian or English name for the active language."""
+    return names[1] if translation.get_language() == "en" and names[1] else names[0]
+
+
+def status_document(bundle: Published, advisories: list[dict]) -> dict:
+    """The /api/v1/status/ document for the active language."""
+    snap = bundle.snapshot
+    return {
+        "generated_at": iso(snap.generated_at),
+        "stale": snap.stale,
+        "systems": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "state": s.state,
+                "source": s.source,
+                "checked_at": iso(s.checked_at),
+                "changed_at": iso(bundle.changed_at.get(s.code)),
+            }
+            for s in snap.systems
+        ],
+        "offices": [_office(o, bundle) for o in snap.offices],
+        "advisories": advisories,
+    }
+
+
+def _office(office, bundle: Published) -> dict:
+    info = bundle.offices[office.code]
+    return {
+        "code": office.code,
+        "name": info.name,
+        "office_class": info.office_class,
+        "tpi": info.tpi,
+        "stages": [
+            {
+                "code": s.code,
+                "name": localized(bundle.stage_names[s.code]),
+                "state": s.state,
+                "reason": stage_reason(s, bundle),
+                "since": iso(bundle.since.get((office.code, "stage", s.code))),
+            }
+            for s in office.stages
+        ],
+        "services": [
+            {
+                "code": s.code,
+                "name": localized(bundle.service_names[s.code]),
+                "state": s.state,
+                "available_stages": list(s.available_stages),
+                "waiting_stages": list(s.waiting_stages),
+                "reason": stage_reason(s, bundle),
+            }
+            for s in office.services
+        ],
+    }
+
+
+def advisory_documents(now: datetime) -> list[dict]:
+    """Published advisories for the active language."""
+    english = translation.get_language() == "en"
+    rows = Advisory.objects.published(now).prefetch_related("offices", "systems")
+    return [
+        {
+            "id": a.pk,
+            "title": (a.title_en if english and a.title_en else a.title_id),
+            "body": (a.body_en if english and a.body_en else a.body_id),
+            "severity": a.severity,
+            "phase": a.phase,
+            "offices": [o.code for o in a.offices.all()],
+            "systems": [s.code for s in a.systems.all()],
+            "published_at": iso(a.published_at),
+            "updated_at": iso(a.updated_at),
+        }
+        for a in rows
+    ]
+
+
+_memo: dict[tuple[str, str], Rendered] = {}
+_memo_lock = threading.Lock()
+
+
+def rendered_status(lang: str) -> Rendered:
+    """The status document's bytes for ``lang``, built once per snapshot in this process."""
+    bundle = published()
+    key = (bundle.token, lang)
+    hit = _memo.get(key)
+    if hit is not None:
+        return hit
+    with translation.override(lang):
+        document = status_document(bundle, advisory_documents(timezone.now()))
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    rendered = Rendered(
+        body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', bundle.snapshot.generated_at
+    )
+    with _memo_lock:
+        if len(_memo) > 64:
+            _memo.clear()
+        _memo[key] = rendered
+    return rendered

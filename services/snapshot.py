@@ -1,0 +1,351 @@
+"""Build the engine's inputs from the database, record transitions, publish the snapshot.
+
+``recompute`` is the one way state changes become visible: it locks the revision row, runs
+the gating engine, writes one ``StatusEvent`` per changed office-stage, office-service and
+system, and publishes the result to the cache before its transaction commits, so that two
+recomputes can neither record a transition twice nor publish out of order.
+``published`` is the read path: a cache hit while the snapshot is still valid, else a
+recompute.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from offices.models import Office, OfficeClosure
+
+from . import gating
+from .choices import Cause, StateSource, SystemState
+from .models import (
+    CurrentState,
+    Override,
+    Revision,
+    Service,
+    Stage,
+    StageRequirement,
+    StatusEvent,
+    UpstreamSystem,
+)
+
+log = logging.getLogger(__name__)
+
+HEAD_KEY = "snapshot:head"
+BUNDLE_TTL = 24 * 3600
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    code: str
+    name: str
+    office_class: str
+    tpi: bool
+    region: str
+    address: str
+    timezone: str
+    opening_hours: dict
+
+
+@dataclass(frozen=True)
+class Published:
+    """A snapshot with what it takes to present it, without the database."""
+
+    token: str
+    revision: int
+    snapshot: gating.Snapshot
+    offices: dict[str, OfficeInfo]
+    stage_names: dict[str, tuple[str, str]]  # code -> (id, en)
+    service_names: dict[str, tuple[str, str]]
+    system_names: dict[str, str]
+    since: dict[tuple[str, str, str], datetime]  # (office, "stage"|"service", code) -> since
+    changed_at: dict[str, datetime | None] = field(default_factory=dict)  # system -> changed_at
+
+    def is_valid(self, now: datetime) -> bool:
+        until = self.snapshot.valid_until
+        return until is None or now < until
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=settings.STALE_AFTER_SECONDS)
+
+
+# --- Read path ----------------------------------------------------------------------------
+
+
+def published(now: datetime | None = None) -> Published:
+    """Return the current snapshot: from the cache while valid, else freshly recomputed."""
+    now = now or timezone.now()
+    bundle = _cached()
+    if bundle is not None and bundle.is_valid(now):
+        return bundle
+    return recompute(now=now, reuse_valid=True)
+
+
+def _cached() -> Published | None:
+    try:
+        head = cache.get(HEAD_KEY)
+        return cache.get(_bundle_key(head)) if head else None
+    except Exception:  # the cache is an optimisation: a dead Redis must not fail a read
+        log.warning("snapshot cache unavailable; reading from the database", exc_info=True)
+        return None
+
+
+def _store(bundle: Published) -> None:
+    try:
+        cache.set(_bundle_key(bundle.token), bundle, BUNDLE_TTL)
+        cache.set(HEAD_KEY, bundle.token, BUNDLE_TTL)
+    except Exception:
+        log.warning("snapshot cache unavailable; not caching", exc_info=True)
+
+
+def _bundle_key(token: str) -> str:
+    return f"snapshot:bundle:{token}"
+
+
+# --- Write path ---------------------------------------------------------------------------
+
+
+def recompute(
+    *,
+    now: datetime | None = None,
+    actor=None,
+    cause: str | None = None,
+    reuse_valid: bool = False,
+) -> Published:
+    """Recompute the snapshot, record every transition once, and publish it.
+
+    ``cause`` names what the caller changed, for transitions that the new state alone does
+    not explain; ``actor`` is the user who changed it. With ``reuse_valid``, a snapshot that
+    another process published while this one waited for the lock is returned as it is.
+    """
+    with transaction.atomic():
+        # Lock order everywhere: systems, then the revision (the poller holds the former).
+        systems = list(UpstreamSystem.objects.select_for_update().order_by("pk"))
+        revision = Revision.lock()
+        now = now or timezone.now()
+        if reuse_valid:
+            bundle = _cached()
+            if bundle is not None and bundle.revision == revision.number and bundle.is_valid(now):
+                return bundle
+        inputs = load_inputs(now, systems)
+        snapshot = gating.effective_status(**inputs.engine, now=now, stale_after=stale_after())
+        since = _record_transitions(snapshot, inputs, now, actor, cause)
+        changed_at = _record_system_transitions(snapshot, inputs.systems, now, actor, cause)
+        revision.number += 1
+        revision.computed_at = now
+        revision.save(update_fields=["number", "computed_at"])
+        bundle = Published(
+            token=uuid.uuid4().hex,
+            revision=revision.number,
+            snapshot=snapshot,
+            offices={o.code: _office_info(o) for o in inputs.offices},
+            stage_names={s.code: (s.name_id, s.name_en) for s in inputs.stages},
+            service_names={s.code: (s.name_id, s.name_en) for s in inputs.services},
+            system_names={s.code: s.name for s in inputs.systems},
+            since=since,
+            changed_at=changed_at,
+        )
+        # Published while the lock is held, so a later recompute always publishes later.
+        _store(bundle)
+    return bundle
+
+
+@dataclass
+class Inputs:
+    offices: list[Office]
+    stages: list[Stage]
+    services: list[Service]
+    systems: list[UpstreamSystem]
+    engine: dict
+
+
+def load_inputs(now: datetime, systems: list[UpstreamSystem] | None = None) -> Inputs:
+    """Load everything the engine needs in a fixed number of queries."""
+    offices = list(Office.objects.select_related("region"))
+    stages = list(Stage.objects.all())
+    if systems is None:
+        systems = list(UpstreamSystem.objects.all())
+    services = list(Service.objects.prefetch_related("service_stages__stage", "offices"))
+    requirements = StageRequirement.objects.select_related("stage", "system")
+    overrides = Override.objects.active(now).select_related("office", "stage", "service", "actor")
+    closures = OfficeClosure.objects.relevant(now).select_related("office")
+    engine = {
+        "offices": [gating.OfficeInput(o.code, o.tpi, o.timezone) for o in offices],
+        "stages": [gating.StageInput(s.code, s.order, s.tpi_only) for s in stages],
+        "systems": [
+            gating.SystemInput(s.code, s.name, s.observed_state, s.manual_state, s.checked_at)
+            for s in systems
+        ],
+        "requirements": [
+            gating.RequirementInput(r.stage.code, r.system.code, r.minimum_state)
+            for r in requirements
+        ],
+        "services": [
+            gating.ServiceInput(
+                s.code,
+                s.mode,
+                tuple(ss.stage.code for ss in s.service_stages.all()),
+                frozenset(o.code for o in s.offices.all()),
+                s.season_start,
+                s.season_end,
+            )
+            for s in services
+        ],
+        "overrides": [
+            gating.OverrideInput(
+                office=o.office.code,
+                state=o.state,
+                reason=o.reason,
+                stage=o.stage.code if o.stage_id else None,
+                service=o.service.code if o.service_id else None,
+                created_at=o.created_at,
+                expires_at=o.expires_at,
+                actor=o.actor.get_username() if o.actor_id else "",
+            )
+            for o in overrides
+        ],
+        "closures": [
+            gating.ClosureInput(c.office.code, c.reason, c.starts_at, c.ends_at) for c in closures
+        ],
+    }
+    return Inputs(offices, stages, services, systems, engine)
+
+
+def _office_info(o: Office) -> OfficeInfo:
+    return OfficeInfo(
+        o.code, o.name, o.office_class, o.tpi, o.region.name, o.address, o.timezone, o.opening_hours
+    )
+
+
+def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> dict:
+    """Write one event per changed office-stage and office-service; return their ``since``."""
+    offices = {o.code: o for o in inputs.offices}
+    stages = {s.code: s for s in inputs.stages}
+    services = {s.code: s for s in inputs.services}
+    current = {
+        _key(row): row for row in CurrentState.objects.select_related("office", "stage", "service")
+    }
+    seen: set[tuple[str, str, str]] = set()
+    events, creates, updates = [], [], []
+    for office in snapshot.offices:
+        items = [("stage", s) for s in office.stages] + [("service", s) for s in office.services]
+        for kind, status in items:
+            key = (office.code, kind, status.code)
+            seen.add(key)
+            row = current.get(key)
+            if row is not None and row.state == status.state:
+                continue
+            target = (
+                {"stage": stages[status.code]}
+                if kind == "stage"
+                else {"service": services[status.code]}
+            )
+            old_state, old_cause = (row.state, row.cause) if row else ("", "")
+            event_cause = _transition_cause(status, old_cause, cause)
+            events.append(
+                StatusEvent(
+                    office=offices[office.code],
+                    old_state=old_state,
+                    new_state=status.state,
+                    cause=event_cause,
+                    reason=_reason(status),
+                    actor=actor if event_cause in _ACTOR_CAUSES else None,
+                    at=now,
+                    **target,
+                )
+            )
+            if row is None:
+                creates.append(
+                    CurrentState(
+                        office=offices[office.code],
+                        state=status.state,
+                        cause=status.cause,
+                        since=now,
+                        **target,
+                    )
+                )
+            else:
+                row.state, row.cause, row.since = status.state, status.cause, now
+                updates.append(row)
+    gone = [row for key, row in current.items() if key not in seen]
+    for row in gone:
+        events.append(
+            StatusEvent(
+                office=row.office,
+                stage=row.stage,
+                service=row.service,
+                old_state=row.state,
+                new_state="",
+                cause=Cause.SCHEDULE,
+                at=now,
+            )
+        )
+    CurrentState.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    CurrentState.objects.bulk_create(creates)
+    CurrentState.objects.bulk_update(updates, ["state", "cause", "since"])
+    StatusEvent.objects.bulk_create(events)
+    since = {k: r.since for k, r in current.items() if k in seen}
+    since.update({_key(r): r.since for r in creates})
+    return since
+
+
+_ACTOR_CAUSES = {Cause.OVERRIDE, Cause.CLOSURE, Cause.DECLARATION}
+
+
+def _key(row: CurrentState) -> tuple[str, str, str]:
+    if row.stage_id:
+        return (row.office.code, "stage", row.stage.code)
+    return (row.office.code, "service", row.service.code)
+
+
+def _transition_cause(status, old_cause: str, hint: str | None) -> str:
+    """What explains a transition: the new state's cause, else what ended, else the caller's."""
+    if status.cause:
+        return status.cause
+    return old_cause or hint or Cause.SYSTEM
+
+
+def _reason(status) -> str:
+    if status.reason:
+        return status.reason
+    if status.waiting_for:
+        return "waiting for " + ", ".join(status.waiting_for)
+    return ""
+
+
+def _record_system_transitions(snapshot, systems, now, actor, hint) -> dict[str, datetime | None]:
+    """Write one event per system whose effective state changed; return ``changed_at``."""
+    by_code = {s.code: s for s in systems}
+    changed_at = {}
+    for status in snapshot.systems:
+        system = by_code[status.code]
+        if system.state != status.state:
+            cause = _system_cause(status, hint)
+            StatusEvent.objects.create(
+                system=system,
+                old_state=system.state,
+                new_state=status.state,
+                cause=cause,
+                reason=system.manual_reason if status.source == StateSource.MANUAL else "",
+                actor=actor if cause == Cause.DECLARATION else None,
+                at=now,
+            )
+            system.state, system.changed_at = status.state, now
+            system.save(update_fields=["state", "changed_at"])
+        changed_at[status.code] = system.changed_at
+    return changed_at
+
+
+def _system_cause(status: gating.SystemStatus, hint: str | None) -> str:
+    if status.source == StateSource.MANUAL or hint == Cause.DECLARATION:
+        return Cause.DECLARATION
+    if status.stale and status.state == SystemState.UNKNOWN:
+        return Cause.STALE
+    return Cause.SYSTEM
