@@ -182,7 +182,13 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Web, worker and beat are separate processes: the cache they share is a folder.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
     broker_dir = VAR_DIR / "broker"
     for sub in ("out", "processed"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)

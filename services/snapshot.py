@@ -88,10 +88,22 @@ def published(now: datetime | None = None) -> Published:
     return recompute(now=now, reuse_valid=True)
 
 
+_local: dict[str, Published] = {}  # the last bundle this process unpickled, by token
+
+
 def _cached() -> Published | None:
+    """The published bundle named by the cache's head, unpickled once per process."""
     try:
-        head = cache.get(HEAD_KEY)
-        return cache.get(_bundle_key(head)) if head else None
+        token = cache.get(HEAD_KEY)
+        if not token:
+            return None
+        bundle = _local.get(token)
+        if bundle is None:
+            bundle = cache.get(_bundle_key(token))
+            if bundle is not None:
+                _local.clear()
+                _local[token] = bundle
+        return bundle
     except Exception:  # the cache is an optimisation: a dead Redis must not fail a read
         log.warning("snapshot cache unavailable; reading from the database", exc_info=True)
         return None
