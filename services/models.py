@@ -324,5 +324,4 @@ class Revision(models.Model):
     @classmethod
     def lock(cls) -> Revision:
         """Return the one row, locked until the end of the transaction."""
-        cls.objects.get_or_create(pk=1)
-        return cls.objects.select_for_update().get(pk=1)
+        return cls.objects.select_for_update().get_or_create(pk=1)[0]

@@ -148,8 +148,11 @@ def recompute(
                 return bundle
         inputs = load_inputs(now, systems)
         snapshot = gating.effective_status(**inputs.engine, now=now, stale_after=stale_after())
-        since = _record_transitions(snapshot, inputs, now, actor, cause)
-        changed_at = _record_system_transitions(snapshot, inputs.systems, now, actor, cause)
+        events, since = _record_transitions(snapshot, inputs, now, actor, cause)
+        system_events, changed_at = _record_system_transitions(
+            snapshot, inputs.systems, now, actor, cause
+        )
+        StatusEvent.objects.bulk_create(events + system_events)
         revision.number += 1
         revision.computed_at = now
         revision.save(update_fields=["number", "computed_at"])
@@ -184,7 +187,8 @@ def load_inputs(now: datetime, systems: list[UpstreamSystem] | None = None) -> I
     stages = list(Stage.objects.all())
     if systems is None:
         systems = list(UpstreamSystem.objects.all())
-    services = list(Service.objects.prefetch_related("service_stages__stage", "offices"))
+    services = list(Service.objects.prefetch_related("service_stages", "offices"))
+    stage_codes = {s.pk: s.code for s in stages}
     requirements = StageRequirement.objects.select_related("stage", "system")
     overrides = Override.objects.active(now).select_related("office", "stage", "service", "actor")
     closures = OfficeClosure.objects.relevant(now).select_related("office")
@@ -203,7 +207,7 @@ def load_inputs(now: datetime, systems: list[UpstreamSystem] | None = None) -> I
             gating.ServiceInput(
                 s.code,
                 s.mode,
-                tuple(ss.stage.code for ss in s.service_stages.all()),
+                tuple(stage_codes[ss.stage_id] for ss in s.service_stages.all()),
                 frozenset(o.code for o in s.offices.all()),
                 s.season_start,
                 s.season_end,
@@ -236,8 +240,8 @@ def _office_info(o: Office) -> OfficeInfo:
     )
 
 
-def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> dict:
-    """Write one event per changed office-stage and office-service; return their ``since``."""
+def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[list, dict]:
+    """Update current states; return one event per change, and each state's ``since``."""
     offices = {o.code: o for o in inputs.offices}
     stages = {s.code: s for s in inputs.stages}
     services = {s.code: s for s in inputs.services}
@@ -302,10 +306,9 @@ def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> dict:
     CurrentState.objects.filter(pk__in=[r.pk for r in gone]).delete()
     CurrentState.objects.bulk_create(creates)
     CurrentState.objects.bulk_update(updates, ["state", "cause", "since"])
-    StatusEvent.objects.bulk_create(events)
     since = {k: r.since for k, r in current.items() if k in seen}
     since.update({_key(r): r.since for r in creates})
-    return since
+    return events, since
 
 
 _ACTOR_CAUSES = {Cause.OVERRIDE, Cause.CLOSURE, Cause.DECLARATION}
@@ -332,27 +335,29 @@ def _reason(status) -> str:
     return ""
 
 
-def _record_system_transitions(snapshot, systems, now, actor, hint) -> dict[str, datetime | None]:
-    """Write one event per system whose effective state changed; return ``changed_at``."""
+def _record_system_transitions(snapshot, systems, now, actor, hint) -> tuple[list, dict]:
+    """Update systems' recorded states; return one event per change, and ``changed_at``."""
     by_code = {s.code: s for s in systems}
-    changed_at = {}
+    events, changed_at = [], {}
     for status in snapshot.systems:
         system = by_code[status.code]
         if system.state != status.state:
             cause = _system_cause(status, hint)
-            StatusEvent.objects.create(
-                system=system,
-                old_state=system.state,
-                new_state=status.state,
-                cause=cause,
-                reason=system.manual_reason if status.source == StateSource.MANUAL else "",
-                actor=actor if cause == Cause.DECLARATION else None,
-                at=now,
+            events.append(
+                StatusEvent(
+                    system=system,
+                    old_state=system.state,
+                    new_state=status.state,
+                    cause=cause,
+                    reason=system.manual_reason if status.source == StateSource.MANUAL else "",
+                    actor=actor if cause == Cause.DECLARATION else None,
+                    at=now,
+                )
             )
             system.state, system.changed_at = status.state, now
             system.save(update_fields=["state", "changed_at"])
         changed_at[status.code] = system.changed_at
-    return changed_at
+    return events, changed_at
 
 
 def _system_cause(status: gating.SystemStatus, hint: str | None) -> str:
