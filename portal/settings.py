@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "offices",
     "services",
     "portal",
@@ -217,6 +218,7 @@ SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", EMBEDDED)
 SIMULATOR_SLOW_SECONDS = env_float("SIMULATOR_SLOW_SECONDS", 1.5)
 SIMULATOR_HANG_SECONDS = env_float("SIMULATOR_HANG_SECONDS", 30.0)
 
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -260,15 +262,37 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
+    # Anonymous reads are counted per client address in each process; writes per token,
+    # in the shared cache. "off" switches a limit off.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon-read": env_str("API_ANON_READ_RATE", "600/min"),
+        "token-write": env_str("API_TOKEN_WRITE_RATE", "60/min"),
+    },
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Status Layanan Imigrasi API",
-    "DESCRIPTION": "Which immigration-office services are open, derived from upstream health.",
+    "DESCRIPTION": (
+        "Which immigration-office services are open, derived from upstream health. "
+        "v1 is the portal's own API; v2 is read-only and compatible with Statuspage "
+        "clients. Every error is `{\"error\": {\"code\", \"message\", \"field\"}}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.document_errors",
+    ],
 }
 
 # --- Security ---------------------------------------------------------------------------
