@@ -1,12 +1,15 @@
-"""Advisories: what staff tell the public, in both languages."""
+"""Advisories: what staff tell the public, in both languages; API tokens for other systems."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from offices.models import Office
 from services.models import UpstreamSystem
@@ -72,3 +75,73 @@ class AdvisoryUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.advisory_id} {self.phase} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self) -> ApiTokenQuerySet:
+        """Tokens that are not revoked and whose owner is still active."""
+        return self.filter(revoked_at__isnull=True, owner__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A secret another system sends to change state through the API, acting as its owner.
+
+    Only a SHA-256 digest of the secret is stored; the secret is shown once, when issued.
+    """
+
+    PREFIX = "sli_"
+
+    name = models.CharField(max_length=100, help_text="Which system uses this token.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="Writes made with this token are recorded as this user's, in this user's "
+        "office scope.",
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The secret's first letters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def digest_of(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def new_secret(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    def set_secret(self, secret: str) -> None:
+        """Store the digest of ``secret`` (and its first letters, to recognise it)."""
+        self.digest = self.digest_of(secret)
+        self.hint = secret[: len(self.PREFIX) + 4]
+
+    @classmethod
+    def issue(cls, owner, name: str) -> tuple[ApiToken, str]:
+        """Create a token; return it with its secret, which is not stored anywhere."""
+        secret = cls.new_secret()
+        token = cls(owner=owner, name=name)
+        token.set_secret(secret)
+        token.save()
+        return token, secret
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoke(self) -> None:
+        """Stop the token working from now on (it stays listed, for the record)."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -1,11 +1,23 @@
-"""One JSON error shape for every API error: {"error": {"code", "message", "field"}}."""
+"""One JSON error shape for every API error: {"error": {"code", "message", "field"}}.
+
+DRF's exceptions, Django's ``ValidationError``/``PermissionDenied``/``Http404`` raised by the
+shared write functions, and Django's own 404/500 pages for paths under /api/ all answer
+in this shape.
+"""
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict:
@@ -20,24 +32,82 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 class BadParameter(exceptions.ValidationError):
     """A query parameter that is unknown or has a bad value: 400 naming it."""
 
+    default_code = "invalid_parameter"
+
     def __init__(self, field: str, message: str):
-        super().__init__({field: [message]})
+        super().__init__({field: [message]}, code=self.default_code)
+
+
+class NotFound(exceptions.NotFound):
+    """An unknown code or id in the path: 404 naming the path parameter."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 def exception_handler(exc, context) -> Response | None:
-    """Reshape DRF's errors into the one error shape."""
+    """Reshape DRF's errors (and Django's, from the shared functions) into the one shape."""
+    exc = _as_drf(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code = getattr(exc, "default_code", "error")
-    field, message = None, str(getattr(exc, "detail", exc))
-    detail = getattr(exc, "detail", None)
-    if isinstance(detail, dict) and detail:
-        field, messages = next(iter(detail.items()))
-        message = str(messages[0] if isinstance(messages, list) and messages else messages)
-        if field == "non_field_errors":
-            field = None
-    elif isinstance(detail, list) and detail:
-        message = str(detail[0])
+    code, field, message = _describe(exc)
     response.data = error_body(code, message, field)
     return response
+
+
+def _as_drf(exc: Exception) -> Exception:
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(str(exc) or None)
+    return exc
+
+
+def _describe(exc: Exception) -> tuple[str, str | None, str]:
+    """The error's code, the field it names (if any) and its first message."""
+    code = _code(exc)
+    field = getattr(exc, "field", None)
+    detail = getattr(exc, "detail", None)
+    message = str(detail if detail is not None else exc)
+    while isinstance(detail, dict) and detail:
+        key, detail = next(iter(detail.items()))
+        field = key if field is None else f"{field}.{key}"
+        if isinstance(detail, list) and detail:
+            detail = detail[0]
+        message = str(detail)
+    if isinstance(detail, list) and detail:
+        message = str(detail[0])
+    if field in ("non_field_errors", "__all__"):
+        field = None
+    return code, field, message
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return "invalid" if exc.default_code == "invalid" else exc.default_code
+    return getattr(exc, "default_code", "error")
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """JSON for unknown paths under /api/, Django's page elsewhere."""
+    if is_api_path(request):
+        return error_response(404, "not_found", f"No API endpoint at {request.path}.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    """JSON for failures under /api/, Django's page elsewhere."""
+    if is_api_path(request):
+        return error_response(500, "server_error", "The server failed to answer; try again.")
+    return defaults.server_error(request)

@@ -1,0 +1,104 @@
+"""OpenAPI: the token scheme, and the documented errors and caching headers of every operation."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The one shape of every API error.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "Stable machine-readable code, e.g. `invalid_parameter`, "
+                    "`not_found`, `not_authenticated`, `permission_denied`, `throttled`.",
+                },
+                "message": {"type": "string", "description": "What went wrong, in English."},
+                "field": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "The parameter or body field at fault, when one is.",
+                },
+            },
+            "required": ["code", "message", "field"],
+        }
+    },
+    "required": ["error"],
+}
+
+ERRORS = {
+    "400": "Bad input: an unknown or malformed parameter or field, named in `error.field`.",
+    "401": "No token, or an unknown or revoked one.",
+    "403": "The token's owner may not make this change (office scope or permission).",
+    "404": "No such code or id.",
+    "406": "The Accept header allows no JSON.",
+    "415": "The body is not JSON.",
+    "429": "Too many requests; retry after `Retry-After` seconds.",
+}
+
+CACHE_HEADERS = {
+    "ETag": "Strong validator of this representation; send it back as `If-None-Match`.",
+    "Last-Modified": "When the data behind this representation last changed.",
+    "Cache-Control": "`public, max-age=<poll interval>, stale-while-revalidate, stale-if-error`.",
+}
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "portal.api.auth.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token issued in the admin (API tokens), sent as "
+            "`Authorization: Bearer <token>`.",
+        }
+
+
+def document_errors(result: dict, generator, request, public) -> dict:
+    """Add the error shape, 304 and caching headers to every operation of the schema."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            _document_operation(path, method, operation)
+    return result
+
+
+def _document_operation(path: str, method: str, operation: dict) -> None:
+    responses = operation.setdefault("responses", {})
+    writes = method in ("post", "put", "patch", "delete")
+    codes = ["400", "406", "429"]
+    if "{" in path:
+        codes.append("404")
+    if writes:
+        codes += ["401", "403"]
+    if method in ("post", "put", "patch"):
+        codes.append("415")
+    for code in codes:
+        responses.setdefault(code, _error_response(ERRORS[code], code))
+    if method == "get":
+        responses.setdefault("304", {"description": "Not modified since the validator sent."})
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response.setdefault("headers", {}).update(_headers(CACHE_HEADERS))
+
+
+def _error_response(description: str, code: str) -> dict:
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if code == "429":
+        response["headers"] = _headers({"Retry-After": "Seconds to wait before retrying."})
+    if code == "401":
+        response["headers"] = _headers({"WWW-Authenticate": "`Bearer`."})
+    return response
+
+
+def _headers(described: dict[str, str]) -> dict:
+    return {name: {"schema": {"type": "string"}, "description": d} for name, d in described.items()}
