@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import OfficeClass
 
+# Seeded by a data migration; permissions say what staff may do, memberships say where.
+OFFICE_STAFF_GROUP = "Staf kantor"
+REGIONAL_STAFF_GROUP = "Staf Kanwil"
+
 
 def default_opening_hours() -> dict[str, list[str]]:
     """Mon–Thu 08.00–16.00, Fri 08.00–16.30; closed at the weekend."""
@@ -35,14 +39,40 @@ class Region(models.Model):
         return self.name
 
 
+class RegionMembership(models.Model):
+    """A regional (Kanwil) staff account acts on every office of its region."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_memberships"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "region"], name="unique_region_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.region.code}"
+
+
 class OfficeQuerySet(models.QuerySet):
     def for_user(self, user) -> OfficeQuerySet:
-        """Offices a staff account may change: all for superusers, else its memberships."""
-        if not user.is_authenticated or not user.is_active:
+        """Offices a staff account may change: all for superusers, else its memberships.
+
+        An office membership gives that office; a region membership gives every office of
+        the region, including offices added to it later.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(memberships__user=user).distinct()
+        # A subquery rather than a join, so the result needs no DISTINCT and stays usable
+        # inside other querysets' ``__in`` lookups.
+        ids = Office.objects.filter(
+            Q(memberships__user=user) | Q(region__memberships__user=user)
+        ).values("pk")
+        return self.filter(pk__in=ids)
 
 
 class Office(models.Model):
@@ -92,11 +122,13 @@ class OfficeMembership(models.Model):
 class OfficeClosureQuerySet(models.QuerySet):
     def active(self, now) -> OfficeClosureQuerySet:
         """Closures in force at ``now``."""
-        return self.filter(starts_at__lte=now).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        return self.relevant(now).filter(starts_at__lte=now)
 
     def relevant(self, now) -> OfficeClosureQuerySet:
         """Closures in force now or starting later (both shape the snapshot's validity)."""
-        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        return self.filter(cleared_at__isnull=True).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
 
 
 class OfficeClosure(models.Model):
@@ -110,6 +142,11 @@ class OfficeClosure(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Ending a closure early keeps its row (and its planned window) for the audit trail.
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = OfficeClosureQuerySet.as_manager()
 

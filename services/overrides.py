@@ -2,10 +2,13 @@
 
 The admin, the API and the management commands all change state through these functions,
 so validation, office scope and the audit trail are the same whichever door is used.
+Each write and its recompute share one transaction: the snapshot is published before it
+commits, so the very next request sees the change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +21,8 @@ from .choices import Cause, ForcedState, SystemState
 from .models import Override, Service, Stage, UpstreamSystem
 from .snapshot import recompute
 
+DECLARE_PERMISSION = "services.change_upstreamsystem"
+
 
 def check_office_scope(user, office: Office) -> None:
     """Refuse a change to an office the user may not act on."""
@@ -25,6 +30,28 @@ def check_office_scope(user, office: Office) -> None:
         return
     if not Office.objects.for_user(user).filter(pk=office.pk).exists():
         raise PermissionDenied(f"{user} may not change office {office.code}")
+
+
+def check_offices_scope(user, offices: Iterable[Office]) -> None:
+    """Refuse a change touching any office the user may not act on (one query)."""
+    if user is None:
+        return
+    wanted = {office.pk: office for office in offices}
+    allowed = set(Office.objects.for_user(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    refused = [office.code for pk, office in wanted.items() if pk not in allowed]
+    if refused:
+        raise PermissionDenied(f"{user} may not change office {', '.join(sorted(refused))}")
+
+
+def check_system_permission(user) -> None:
+    """Refuse a system declaration by anyone but regional staff and superusers."""
+    if user is None:
+        return
+    if not (user.is_active and user.has_perm(DECLARE_PERMISSION)):
+        raise PermissionDenied(f"{user} may not declare the state of a system")
+
+
+# --- Overrides ------------------------------------------------------------------------------
 
 
 def validate_override(
@@ -55,6 +82,58 @@ def validate_override(
         raise ValidationError(errors)
 
 
+def validate_overrides(offices: Iterable[Office], *, now: datetime, **override) -> None:
+    """Validate one override per office; raise every distinct error, naming its field."""
+    offices = list(offices)
+    errors: dict[str, list[str]] = {}
+    if not offices:
+        errors["office"] = ["Choose at least one office."]
+    for office in offices:
+        try:
+            validate_override(office, now=now, **override)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                known = errors.setdefault(name, [])
+                known.extend(m for m in messages if m not in known)
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_overrides(
+    offices: Iterable[Office],
+    *,
+    state: str,
+    reason: str,
+    stage: Stage | None = None,
+    service: Service | None = None,
+    expires_at: datetime | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> list[Override]:
+    """Force a stage or service at several offices: all of them or none, one recompute."""
+    now = now or timezone.now()
+    offices = list(offices)
+    check_offices_scope(actor, offices)
+    target = {"stage": stage, "service": service}
+    validate_overrides(
+        offices, now=now, state=state, reason=reason, expires_at=expires_at, **target
+    )
+    with transaction.atomic():
+        created = [
+            Override.objects.create(
+                office=office,
+                state=state,
+                reason=reason.strip(),
+                expires_at=expires_at,
+                actor=actor,
+                **target,
+            )
+            for office in offices
+        ]
+        recompute(actor=actor, cause=Cause.OVERRIDE)
+    return created
+
+
 def create_override(
     office: Office,
     *,
@@ -64,44 +143,48 @@ def create_override(
     service: Service | None = None,
     expires_at: datetime | None = None,
     actor=None,
+    now: datetime | None = None,
 ) -> Override:
     """Force a stage or service open or closed at an office, and recompute."""
-    now = timezone.now()
-    check_office_scope(actor, office)
-    validate_override(
-        office,
-        stage=stage,
-        service=service,
+    return create_overrides(
+        [office],
         state=state,
         reason=reason,
+        stage=stage,
+        service=service,
         expires_at=expires_at,
+        actor=actor,
         now=now,
-    )
+    )[0]
+
+
+def clear_overrides(overrides: Iterable[Override], *, actor=None) -> int:
+    """End overrides now (they stay in history); recompute once if any was still active."""
+    overrides = list(overrides)
+    check_offices_scope(actor, [o.office for o in overrides])
     with transaction.atomic():
-        override = Override.objects.create(
-            office=office,
-            stage=stage,
-            service=service,
-            state=state,
-            reason=reason.strip(),
-            expires_at=expires_at,
-            actor=actor,
-        )
-        recompute(actor=actor, cause=Cause.OVERRIDE)
-    return override
+        # Conditional update: an override cleared twice at once is recorded once.
+        count = Override.objects.filter(
+            pk__in=[o.pk for o in overrides], cleared_at__isnull=True
+        ).update(cleared_at=timezone.now(), cleared_by=actor)
+        if count:
+            recompute(actor=actor, cause=Cause.OVERRIDE)
+    return count
 
 
 def clear_override(override: Override, *, actor=None) -> Override:
     """End an override now (it stays in history), and recompute."""
-    check_office_scope(actor, override.office)
-    with transaction.atomic():
-        updated = Override.objects.filter(pk=override.pk, cleared_at__isnull=True).update(
-            cleared_at=timezone.now(), cleared_by=actor
-        )
-        if updated:
-            recompute(actor=actor, cause=Cause.OVERRIDE)
+    clear_overrides([override], actor=actor)
     override.refresh_from_db()
     return override
+
+
+def clear_office_overrides(offices: Iterable[Office], *, actor=None) -> int:
+    """End every override still in force at these offices."""
+    offices = list(offices)
+    check_offices_scope(actor, offices)
+    active = Override.objects.active(timezone.now()).filter(office__in=offices)
+    return clear_overrides(active.select_related("office"), actor=actor)
 
 
 def expire_overrides(now: datetime | None = None) -> int:
@@ -116,30 +199,100 @@ def expire_overrides(now: datetime | None = None) -> int:
     return count
 
 
-def close_office(
-    office: Office, *, reason: str, starts_at: datetime, ends_at: datetime | None = None, actor=None
-) -> OfficeClosure:
-    """Close a whole office for a window, and recompute."""
-    check_office_scope(actor, office)
-    errors = {}
+# --- Office closures ------------------------------------------------------------------------
+
+
+def validate_closure(
+    *, reason: str, starts_at: datetime | None, ends_at: datetime | None, now: datetime
+) -> None:
+    """Raise ``ValidationError`` naming the field for a closure window that cannot be saved."""
+    errors: dict[str, str] = {}
     if not (reason or "").strip():
         errors["reason"] = "A reason is required."
-    if ends_at is not None and ends_at <= starts_at:
+    if starts_at is None:
+        errors["starts_at"] = "A start is required."
+    elif ends_at is not None and ends_at <= starts_at:
         errors["ends_at"] = "The closure must end after it starts."
+    if ends_at is not None and ends_at <= now and "ends_at" not in errors:
+        errors["ends_at"] = "The closure must end in the future."
     if errors:
         raise ValidationError(errors)
+
+
+def close_offices(
+    offices: Iterable[Office],
+    *,
+    reason: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> list[OfficeClosure]:
+    """Close several offices for one window: all of them or none, one recompute."""
+    now = now or timezone.now()
+    offices = list(offices)
+    check_offices_scope(actor, offices)
+    validate_closure(reason=reason, starts_at=starts_at, ends_at=ends_at, now=now)
+    if not offices:
+        raise ValidationError({"office": "Choose at least one office."})
     with transaction.atomic():
-        closure = OfficeClosure.objects.create(
-            office=office, reason=reason.strip(), starts_at=starts_at, ends_at=ends_at, actor=actor
-        )
+        closures = [
+            OfficeClosure.objects.create(
+                office=office,
+                reason=reason.strip(),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                actor=actor,
+            )
+            for office in offices
+        ]
         recompute(actor=actor, cause=Cause.CLOSURE)
+    return closures
+
+
+def close_office(
+    office: Office,
+    *,
+    reason: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> OfficeClosure:
+    """Close a whole office for a window, and recompute."""
+    return close_offices(
+        [office], reason=reason, starts_at=starts_at, ends_at=ends_at, actor=actor, now=now
+    )[0]
+
+
+def end_closures(closures: Iterable[OfficeClosure], *, actor=None) -> int:
+    """End closures now, or cancel them before they start; their rows stay in history."""
+    closures = list(closures)
+    check_offices_scope(actor, [c.office for c in closures])
+    with transaction.atomic():
+        count = OfficeClosure.objects.filter(
+            pk__in=[c.pk for c in closures], cleared_at__isnull=True
+        ).update(cleared_at=timezone.now(), cleared_by=actor)
+        if count:
+            recompute(actor=actor, cause=Cause.CLOSURE)
+    return count
+
+
+def end_closure(closure: OfficeClosure, *, actor=None) -> OfficeClosure:
+    """End one closure now, and recompute."""
+    end_closures([closure], actor=actor)
+    closure.refresh_from_db()
     return closure
+
+
+# --- System declarations --------------------------------------------------------------------
 
 
 def declare_system(
     system: UpstreamSystem, *, state: str, reason: str, actor=None
 ) -> UpstreamSystem:
     """Declare a system's state by hand; it wins over the poller until cleared."""
+    check_system_permission(actor)
     errors = {}
     if state not in SystemState.values:
         errors["state"] = f"State must be one of {', '.join(SystemState.values)}."
@@ -161,6 +314,7 @@ def declare_system(
 
 def clear_declaration(system: UpstreamSystem, *, actor=None) -> UpstreamSystem:
     """Hand a system back to the poller."""
+    check_system_permission(actor)
     with transaction.atomic():
         UpstreamSystem.objects.filter(pk=system.pk).update(
             manual_state="", manual_reason="", manual_actor=actor, manual_at=timezone.now()

@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from offices.models import Office, OfficeClosure
 
-from . import gating
+from . import gating, signals
 from .choices import Cause, StateSource, SystemState
 from .models import (
     CurrentState,
@@ -153,6 +154,9 @@ def recompute(
             snapshot, inputs.systems, now, actor, cause
         )
         StatusEvent.objects.bulk_create(events + system_events)
+        for event in system_events:
+            # Receivers (the portal's draft advisories) only hear of committed transitions.
+            transaction.on_commit(partial(signals.send_system_state_changed, event))
         revision.number += 1
         revision.computed_at = now
         revision.save(update_fields=["number", "computed_at"])

@@ -1,0 +1,23 @@
+"""Signals the domain core sends to the apps built on it (which it must not import)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.dispatch import Signal
+
+from .models import StatusEvent, UpstreamSystem
+
+log = logging.getLogger(__name__)
+
+# Sent after the transaction that recorded a system's transition has committed, with
+# ``event`` (the StatusEvent: system, old_state, new_state, cause, reason, actor, at).
+system_state_changed = Signal()
+
+
+def send_system_state_changed(event: StatusEvent) -> None:
+    """Announce a committed system transition; a failing receiver is logged, not raised."""
+    results = system_state_changed.send_robust(sender=UpstreamSystem, event=event)
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            log.error("system_state_changed receiver %r failed", receiver, exc_info=result)
