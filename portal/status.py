@@ -140,7 +140,17 @@ _memo_lock = threading.Lock()
 
 def rendered_status(lang: str) -> Rendered:
     """The status document's bytes for ``lang``, built once per snapshot in this process."""
+    return current_status(lang)[1]
+
+
+def current_status(lang: str) -> tuple[Published, Rendered]:
+    """The published snapshot and its status document's bytes for ``lang``, from one read."""
     bundle = published()
+    return bundle, rendered_bundle(bundle, lang)
+
+
+def rendered_bundle(bundle: Published, lang: str) -> Rendered:
+    """The status document's bytes for ``bundle`` and ``lang``, memoized per process."""
     key = (bundle.token, lang)
     hit = _memo.get(key)
     if hit is not None:
