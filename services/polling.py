@@ -4,7 +4,8 @@ Each distinct health URL is fetched once per poll; each system reads its own fie
 document. A poll never raises: every failure becomes a ``HealthObservation`` with its
 kind of error. ``FAIL_THRESHOLD`` consecutive failures declare a system ``down``;
 after that, ``RECOVER_THRESHOLD`` consecutive good polls are needed to believe it again.
-A reported state (the upstream saying "down") is believed at once.
+A state the upstream reports itself is believed at once: hysteresis guards against an
+unreliable channel, not against the upstream's own word.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from urllib3.exceptions import ReadTimeoutError
 
 from .choices import Cause, ObservationError, SystemState
 from .locks import single_flight
 from .models import HealthObservation, UpstreamSystem
-from .snapshot import recompute
+from .snapshot import Published, recompute
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
-VALID_STATES = {SystemState.UP, SystemState.DEGRADED, SystemState.DOWN}
+VALID_STATES = frozenset({SystemState.UP, SystemState.DEGRADED, SystemState.DOWN})
+LOCK_NAME = "poll-systems"
+LOCK_MARGIN_SECONDS = 30  # beyond the HTTP budget: the database transaction and recompute
 
 
 @dataclass(frozen=True)
@@ -55,31 +59,48 @@ class Reading:
         return not self.error
 
 
-def fetch(url: str) -> Fetched:
-    """GET a health document; never raise."""
-    started = time.monotonic()
-    timeout = (settings.HEALTH_CONNECT_TIMEOUT, settings.HEALTH_READ_TIMEOUT)
-    try:
-        with requests.get(
-            url, timeout=timeout, stream=True, headers={"Accept": "application/json"}
-        ) as r:
-            body = _read_capped(r, started + settings.HEALTH_READ_TIMEOUT)
-            elapsed = _ms(started)
-            if r.status_code != 200:
-                return Fetched(None, ObservationError.HTTP, f"HTTP {r.status_code}", elapsed)
-    except requests.Timeout as exc:
-        return Fetched(None, ObservationError.TIMEOUT, _short(exc), _ms(started))
-    except requests.RequestException as exc:
-        return Fetched(None, ObservationError.CONNECTION, _short(exc), _ms(started))
-    except _BodyError as exc:
-        return Fetched(None, exc.kind, str(exc), _ms(started))
-    return parse(body, elapsed)
-
-
 class _BodyError(Exception):
     def __init__(self, kind: str, message: str):
         super().__init__(message)
         self.kind = kind
+
+
+# --- Fetching -----------------------------------------------------------------------------
+
+
+def fetch(url: str) -> Fetched:
+    """GET a health document; never raise."""
+    started = time.monotonic()
+    connect, read = settings.HEALTH_CONNECT_TIMEOUT, settings.HEALTH_READ_TIMEOUT
+    try:
+        with requests.get(
+            url, timeout=(connect, read), stream=True, headers={"Accept": "application/json"}
+        ) as response:
+            if response.status_code != 200:
+                return Fetched(
+                    None, ObservationError.HTTP, f"HTTP {response.status_code}", _ms(started)
+                )
+            body = _read_capped(response, started + connect + read)
+    except requests.Timeout as exc:
+        return Fetched(None, ObservationError.TIMEOUT, _short(exc), _ms(started))
+    except requests.RequestException as exc:
+        return Fetched(None, _request_error_kind(exc), _short(exc), _ms(started))
+    except _BodyError as exc:
+        return Fetched(None, exc.kind, str(exc), _ms(started))
+    except Exception as exc:  # a poll must never raise: an odd URL is a failed poll too
+        log.exception("unexpected error polling %s", url)
+        return Fetched(None, ObservationError.CONNECTION, _short(exc), _ms(started))
+    return parse(body, _ms(started))
+
+
+def _request_error_kind(exc: requests.RequestException) -> str:
+    # requests reports a read timeout while streaming the body as a ConnectionError.
+    cause = exc.args[0] if exc.args else None
+    return (
+        ObservationError.TIMEOUT
+        if isinstance(cause, ReadTimeoutError)
+        else ObservationError.CONNECTION
+    )
 
 
 def _read_capped(response: requests.Response, deadline: float) -> bytes:
@@ -113,52 +134,77 @@ def read_field(fetched: Fetched, path: str) -> Reading:
     value: object = fetched.document
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    if value not in VALID_STATES:
+    # Only a string can be a state; a list or an object in its place is a malformed body.
+    if not isinstance(value, str) or value not in VALID_STATES:
         detail = f"{path}: {str(value)[:50]!r} is not one of up, degraded, down"
         return Reading(
             error=ObservationError.MALFORMED, detail=detail, latency_ms=fetched.latency_ms
         )
-    return Reading(state=str(value), latency_ms=fetched.latency_ms)
+    return Reading(state=value, latency_ms=fetched.latency_ms)
+
+
+def health_urls() -> dict[str, str]:
+    """Each system's configured health URL (systems without one are left out)."""
+    return {code: url for code, url in settings.HEALTH_URLS.items() if url}
+
+
+def read_systems(systems: list[UpstreamSystem]) -> dict[str, Reading]:
+    """Fetch each distinct health URL once and read every system's state from it."""
+    urls = health_urls()
+    fetched = {url: fetch(url) for url in {urls[s.code] for s in systems if s.code in urls}}
+    unconfigured = Reading(error=ObservationError.CONNECTION, detail="no health URL configured")
+    return {
+        s.code: read_field(fetched[urls[s.code]], s.health_field)
+        if s.code in urls
+        else unconfigured
+        for s in systems
+    }
+
+
+# --- Hysteresis and recording -------------------------------------------------------------
 
 
 def apply_reading(system: UpstreamSystem, reading: Reading, now: datetime) -> None:
     """Update a system's observed state from one reading, with hysteresis (not saved)."""
     if reading.ok:
-        system.consecutive_failures = 0
-        system.consecutive_successes += 1
-        failed_down = system.observed_state == SystemState.DOWN and system.observed_error
-        system.checked_at = now
-        if failed_down and system.consecutive_successes < settings.RECOVER_THRESHOLD:
-            return  # reachable again, but not believed yet: it stays down
+        _apply_success(system, reading, now)
+    else:
+        _apply_failure(system, reading, now)
+
+
+def _apply_success(system: UpstreamSystem, reading: Reading, now: datetime) -> None:
+    system.consecutive_failures = 0
+    system.consecutive_successes += 1
+    system.checked_at = now
+    failed_down = system.observed_state == SystemState.DOWN and system.observed_error
+    believed = (
+        not failed_down
+        or reading.state == SystemState.DOWN  # its own word agrees: no need to wait
+        or system.consecutive_successes >= settings.RECOVER_THRESHOLD
+    )
+    if believed:
         system.observed_state, system.observed_error = reading.state, ""
-        return
+    # Otherwise: reachable again but not believed yet, it stays down (and fresh).
+
+
+def _apply_failure(system: UpstreamSystem, reading: Reading, now: datetime) -> None:
     system.consecutive_successes = 0
     system.consecutive_failures += 1
     if system.consecutive_failures >= settings.FAIL_THRESHOLD:
+        # Conclusive: the poller runs and cannot get an answer, so the data is fresh.
         system.observed_state, system.observed_error = SystemState.DOWN, reading.error
         system.checked_at = now
+    # Below the threshold the last conclusive state stands, and ages towards staleness.
 
 
-def poll_systems(now: datetime | None = None) -> dict[str, Reading]:
-    """Poll every system once, record observations, update states and recompute."""
-    systems = list(UpstreamSystem.objects.all())
-    urls = {s.code: settings.HEALTH_URLS.get(s.code) for s in systems}
-    fetched = {url: fetch(url) for url in set(urls.values()) if url}
-    now = now or timezone.now()
-    readings = {
-        s.code: read_field(fetched[urls[s.code]], s.health_field)
-        if urls[s.code]
-        else Reading(error=ObservationError.CONNECTION, detail="no health URL configured")
-        for s in systems
-    }
+def record_readings(readings: dict[str, Reading], now: datetime) -> Published:
+    """Record one observation per system, apply hysteresis and recompute, atomically."""
     with transaction.atomic():
         for system in UpstreamSystem.objects.select_for_update().order_by("pk"):
             reading = readings.get(system.code)
-            if reading is None:
-                continue
-            _observe(system, reading, now)
-        recompute(now=now, cause=Cause.SYSTEM)
-    return readings
+            if reading is not None:
+                _observe(system, reading, now)
+        return recompute(now=now, cause=Cause.SYSTEM)
 
 
 def _observe(system: UpstreamSystem, reading: Reading, now: datetime) -> None:
@@ -182,15 +228,30 @@ def _observe(system: UpstreamSystem, reading: Reading, now: datetime) -> None:
     )
 
 
-def poll_once_exclusively() -> bool:
-    """Poll unless another poll is running; return whether this one ran."""
-    timeout = settings.HEALTH_CONNECT_TIMEOUT + settings.HEALTH_READ_TIMEOUT + 30
-    with single_flight("poll-systems", timeout=timeout) as acquired:
+# --- Polling ------------------------------------------------------------------------------
+
+
+def poll_systems() -> dict[str, Reading]:
+    """Poll every system once, record observations, update states and recompute."""
+    # The HTTP requests run outside any transaction: no lock is held while waiting on them.
+    readings = read_systems(list(UpstreamSystem.objects.all()))
+    record_readings(readings, timezone.now())
+    return readings
+
+
+def poll_once_exclusively(wait: float = 0) -> dict[str, Reading] | None:
+    """Poll unless another poll runs (waiting up to ``wait`` s); return the readings or None."""
+    with single_flight(LOCK_NAME, timeout=poll_budget(), wait=wait) as acquired:
         if not acquired:
-            log.info("another poll is running; skipping this tick")
-            return False
-        poll_systems()
-        return True
+            log.info("another poll is running; skipping this one")
+            return None
+        return poll_systems()
+
+
+def poll_budget() -> float:
+    """The longest a poll can take: every distinct URL timing out, plus the recording."""
+    per_url = settings.HEALTH_CONNECT_TIMEOUT + settings.HEALTH_READ_TIMEOUT
+    return len(set(health_urls().values())) * per_url + LOCK_MARGIN_SECONDS
 
 
 def prune_observations(now: datetime | None = None) -> int:

@@ -32,7 +32,8 @@ def set_state(status: str, cekal: str | None = None) -> SimulatedPdn:
         pdn.status = status
         if cekal is not None:
             pdn.cekal = cekal
-        pdn.save()
+        # Only these fields: a concurrent ``set_fault`` must not be undone.
+        pdn.save(update_fields=["status", "cekal", "updated_at"])
     return pdn
 
 
@@ -42,5 +43,5 @@ def set_fault(fault: str) -> SimulatedPdn:
         raise ValueError(f"fault must be one of {', '.join(FaultMode.values)}")
     pdn = SimulatedPdn.load()
     pdn.fault = fault
-    pdn.save()
+    pdn.save(update_fields=["fault"])  # updated_at tells when the reported state changed
     return pdn

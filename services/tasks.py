@@ -10,7 +10,7 @@ from . import overrides, polling
 @shared_task(ignore_result=True)
 def poll_systems_task() -> bool:
     """Poll every upstream system once, unless a poll is already running."""
-    return polling.poll_once_exclusively()
+    return polling.poll_once_exclusively() is not None
 
 
 @shared_task(ignore_result=True)
