@@ -216,7 +216,9 @@ HEALTH_URLS = {"pdn": PDN_HEALTH_URL, "cekal": CEKAL_HEALTH_URL}
 
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", EMBEDDED)
 SIMULATOR_SLOW_SECONDS = env_float("SIMULATOR_SLOW_SECONDS", 1.5)
-SIMULATOR_HANG_SECONDS = env_float("SIMULATOR_HANG_SECONDS", 30.0)
+# The "timeout" fault holds a web thread this long: past the poller's read timeout, yet
+# short enough that a fault left on does not tie up the threads serving the public.
+SIMULATOR_HANG_SECONDS = env_float("SIMULATOR_HANG_SECONDS", 2 * HEALTH_READ_TIMEOUT)
 
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_IGNORE_RESULT = True
