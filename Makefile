@@ -30,6 +30,9 @@ test: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: install
+	$(BIN)/python bench/run.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

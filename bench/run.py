@@ -1,0 +1,467 @@
+"""`make bench`: load the production server with wrk and compare it with bare Django views.
+
+Starts the Procfile stack (gunicorn web with the Procfile's command, Celery worker and beat)
+against PostgreSQL and Redis when they answer (SQLite and the file cache otherwise), at 2
+and at 151 offices, and prints for each endpoint requests/s, p50/p99 latency and worker
+RSS as a ratio against a bare Django view returning the same bytes from the same server,
+measured side by side in one run. Then: the time from `pdn set` to the API, from an
+admin save to the API, and the cold rebuild at 151 offices. Exits non-zero when a target
+is missed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+PG_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
+POLL_INTERVAL = "2"
+
+# (label, path, bare name, target ratio at 2 offices, at 151 offices)
+ENDPOINTS = [
+    ("/api/v1/status/", "/api/v1/status/", "status", 0.75, 0.6),
+    ("/api/v2/summary.json", "/api/v2/summary.json", "summary", 0.75, 0.6),
+    ("overview /", "/", "overview", 0.6, 0.6),
+    ("office page", "/kantor/palembang/", "office", 0.5, 0.5),
+]
+REVALIDATION_TARGET = 0.9
+P99_BUDGET_MS = 50.0
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+# --- Infrastructure -----------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (Debian package)…", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk is not available")
+
+
+def answers(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def backend(workdir: Path) -> dict[str, str]:
+    """Environment for a fresh benchmark database: PostgreSQL + Redis when they answer."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        PATH=f"{BIN}:{env.get('PATH', '')}",
+        VAR_DIR=str(workdir / "var"),
+        BENCHMARK="1",
+        SIMULATOR_ENABLED="1",
+        POLL_INTERVAL_SECONDS=POLL_INTERVAL,
+        SECRET_KEY="bench-secret-key-" + "x" * 40,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    if answers(PG_URL, 5432):
+        parsed = urlparse(PG_URL)
+        env["DATABASE_URL"] = parsed._replace(path="/sli_bench").geturl()
+    if answers(REDIS, 6379):
+        env["REDIS_URL"] = REDIS
+    return env
+
+
+def reset_database(env: dict[str, str]) -> None:
+    if "DATABASE_URL" in env:
+        import psycopg2
+
+        parsed = urlparse(env["DATABASE_URL"])
+        conn = psycopg2.connect(
+            dbname="postgres",
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+        )
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute('DROP DATABASE IF EXISTS "sli_bench" WITH (FORCE)')
+            cursor.execute('CREATE DATABASE "sli_bench"')
+        conn.close()
+    if "REDIS_URL" in env:
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    shutil.rmtree(env["VAR_DIR"], ignore_errors=True)
+    Path(env["VAR_DIR"]).mkdir(parents=True)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+class Stack:
+    """The Procfile stack under honcho, stopped by process (each runs in its own session)."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path):
+        self.env = {**env, "BENCH_STACK": str(log)}
+        self.port = port
+        self.log = log
+
+    def __enter__(self) -> Stack:
+        self.out = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        tag = f"BENCH_STACK={self.env['BENCH_STACK']}".encode()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in self.pids(tag):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + 10
+            while self.pids(tag) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        self.proc.wait(timeout=10)
+        self.out.close()
+
+    @staticmethod
+    def pids(tag: bytes) -> list[int]:
+        found = []
+        for environ in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if tag in environ.read_bytes().split(b"\0"):
+                    found.append(int(environ.parent.name))
+            except OSError:
+                continue
+        return [p for p in found if p != os.getpid()]
+
+    def web_worker_rss_mb(self) -> float:
+        """Largest resident set of the gunicorn worker processes."""
+        tag = f"BENCH_STACK={self.env['BENCH_STACK']}".encode()
+        sizes = []
+        for pid in self.pids(tag):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            if b"gunicorn" in cmdline:
+                match = re.search(r"VmRSS:\s+(\d+) kB", status)
+                sizes.append(int(match.group(1)) / 1024 if match else 0)
+        return max(sizes) if sizes else 0.0
+
+
+# --- Measurements -------------------------------------------------------------------------
+
+
+def fetch(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"timed out waiting for {what}")
+
+
+def wrk(url: str, headers: dict | None = None) -> Load:
+    command = [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    failed = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        failed += sum(int(g) for g in socket_errors.groups())
+    return Load(rps, latency(out, "50%"), latency(out, "99%"), failed)
+
+
+def latency(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{re.escape(percentile)}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def record_bare(env: dict[str, str], name: str, body: bytes, content_type: str) -> None:
+    folder = Path(env["VAR_DIR"]) / "bench"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.body").write_bytes(body)
+    (folder / f"{name}.type").write_text(content_type)
+
+
+def measure_size(env: dict[str, str], offices: int, port: int, workdir: Path) -> tuple[list, dict]:
+    """Seed ``offices`` offices, start the stack and load every endpoint beside its bare twin."""
+    reset_database(env)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_demo", "--offices", str(offices))
+    manage(env, "pdn", "set", "degraded", "--cekal", "down")
+    base = f"http://127.0.0.1:{port}"
+    rows, extra = [], {}
+    with Stack(env, port, workdir / f"stack-{offices}.log") as stack:
+        wait_until(lambda: fetch(base + "/api/v1/status/")[0] == 200, 90, "the web server")
+        wait_until(
+            lambda: json.loads(fetch(base + "/api/v1/status/")[1])["stale"] is False, 60, "a poll"
+        )
+        for label, path, name, target_small, target_large in ENDPOINTS:
+            status, body, headers = fetch(base + path)
+            if status != 200:
+                rows.append(
+                    (
+                        label,
+                        None,
+                        None,
+                        f"HTTP {status}",
+                        target_small if offices == 2 else target_large,
+                    )
+                )
+                continue
+            record_bare(env, name, body, headers.get("Content-Type", "text/html"))
+            for _ in range(20):
+                fetch(base + path)
+                fetch(base + f"/bench/bare/{name}")
+            real = wrk(base + path)
+            bare = wrk(base + f"/bench/bare/{name}")
+            rows.append(
+                (
+                    label,
+                    real,
+                    bare,
+                    f"{len(body) / 1024:.0f} KiB",
+                    target_small if offices == 2 else target_large,
+                )
+            )
+        _, _, headers = fetch(base + "/api/v1/status/")
+        etag = headers.get("ETag", "")
+        real = wrk(base + "/api/v1/status/", {"If-None-Match": etag})
+        bare = wrk(base + "/bench/bare/not-modified")
+        rows.append(("304 revalidation", real, bare, "0 KiB", REVALIDATION_TARGET))
+        extra["rss_mb"] = stack.web_worker_rss_mb()
+        if offices == 2:
+            extra["flip"] = flip_latency(env, base)
+            extra["admin"] = admin_save_latency(env, base)
+    return rows, extra
+
+
+def flip_latency(env: dict[str, str], base: str) -> list[float]:
+    """Seconds from `pdn set` to the API showing it, over 10 flips."""
+    timings = []
+    for i in range(10):
+        state = "down" if i % 2 == 0 else "up"
+        started = time.monotonic()
+        manage(env, "pdn", "set", state, "--cekal", "up")
+        deadline = started + 60
+        while time.monotonic() < deadline:
+            body = json.loads(fetch(base + "/api/v1/status/")[1])
+            pdn = next(s for s in body["systems"] if s["code"] == "pdn")
+            if pdn["state"] == state:
+                break
+            time.sleep(0.05)
+        timings.append(time.monotonic() - started)
+    return timings
+
+
+def admin_save_latency(env: dict[str, str], base: str) -> list[float]:
+    """Seconds from an admin override save (a real POST) to the API showing it, 5 times."""
+    import http.cookiejar
+
+    password = "bench-admin-password"
+    manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from django.contrib.auth import get_user_model as g;"
+            "u=g().objects.filter(username='bench').first() or "
+            f"g().objects.create_superuser('bench','',{password!r})"
+        ),
+    )
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def csrf_from(path: str) -> str:
+        page = opener.open(base + path, timeout=10).read().decode()
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    def post(path: str, data: dict) -> int:
+        from urllib.parse import urlencode
+
+        body = urlencode({"csrfmiddlewaretoken": csrf_from(path), **data}, doseq=True).encode()
+        request = urllib.request.Request(base + path, data=body, headers={"Referer": base + path})
+        return opener.open(request, timeout=10).status
+
+    post("/admin/login/", {"username": "bench", "password": password, "next": "/admin/"})
+    ids = json.loads(
+        manage(
+            env,
+            "shell",
+            "-c",
+            (
+                "import json;from offices.models import Office;from services.models import Stage;"
+                "print(json.dumps([Office.objects.get(code='muara-enim').pk, "
+                "Stage.objects.get(code='photo').pk]))"
+            ),
+        )
+    )
+    timings = []
+    for i in range(5):
+        state = "closed" if i % 2 == 0 else "open"
+        form = {
+            "office": ids[0],
+            "offices": ids[0],
+            "stage": ids[1],
+            "state": state,
+            "reason": f"bench {i}",
+        }
+        started = time.monotonic()
+        post("/admin/services/override/add/", form)
+        body = json.loads(fetch(base + "/api/v1/status/")[1])
+        office = next(o for o in body["offices"] if o["code"] == "muara-enim")
+        photo = next(s for s in office["stages"] if s["code"] == "photo")
+        if photo["state"] != state:
+            sys.exit(f"admin save {i} was not visible on the next API request: {photo}")
+        timings.append(time.monotonic() - started)
+    return timings
+
+
+def cold_rebuild(env: dict[str, str]) -> tuple[int, float]:
+    """Queries and median milliseconds of a cold snapshot build at the current size."""
+    script = (
+        "import time,statistics;from django.db import connection;"
+        "from django.test.utils import CaptureQueriesContext;"
+        "from services.snapshot import recompute;"
+        "recompute();times=[];\n"
+        "for _ in range(7):\n"
+        "    t=time.perf_counter()\n"
+        "    with CaptureQueriesContext(connection) as q: recompute()\n"
+        "    times.append((time.perf_counter()-t)*1000)\n"
+        "print(len(q), statistics.median(times))"
+    )
+    queries, ms = manage(env, "shell", "-c", script).split()
+    return int(queries), float(ms)
+
+
+# --- Report -------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ensure_wrk()
+    workdir = Path(tempfile.mkdtemp(prefix="sli-bench-"))
+    env = backend(workdir)
+    port = int(os.environ.get("BENCH_PORT", "18777"))
+    db = "PostgreSQL" if "DATABASE_URL" in env else "SQLite"
+    cache = "Redis" if "REDIS_URL" in env else "file cache"
+    print(f"backend: {db} + {cache}; wrk -t2 -c{CONNECTIONS} -d{DURATION}; {os.cpu_count()} CPUs\n")
+    missed: list[str] = []
+    extras = {}
+    for offices in (2, 151):
+        rows, extra = measure_size(env, offices, port, workdir)
+        extras[offices] = extra
+        if offices == 151:
+            extras["cold"] = cold_rebuild(env)
+        print(f"## {offices} offices (largest web worker RSS {extra['rss_mb']:.0f} MiB)\n")
+        print(
+            "| endpoint | size | req/s | bare req/s | ratio | target | p50 ms | p99 ms | errors |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for label, real, bare, size, target in rows:
+            if real is None:
+                print(f"| {label} | {size} | – | – | – | ≥ {target} | – | – | – |")
+                missed.append(f"{label} at {offices}: {size}")
+                continue
+            ratio = real.rps / bare.rps
+            ok = ratio >= target and real.errors == 0
+            mark = "" if ok else " ✗"
+            print(
+                f"| {label} | {size} | {real.rps:.0f} | {bare.rps:.0f} | {ratio:.2f}{mark} "
+                f"| ≥ {target} | {real.p50_ms:.1f} | {real.p99_ms:.1f} | {real.errors} |"
+            )
+            if not ok:
+                missed.append(f"{label} at {offices} offices: ratio {ratio:.2f} < {target}")
+            if label.startswith("/api/") and real.p99_ms > P99_BUDGET_MS:
+                missed.append(
+                    f"{label} at {offices} offices: p99 {real.p99_ms:.1f} ms > {P99_BUDGET_MS}"
+                )
+        print()
+    flips = extras[2]["flip"]
+    saves = extras[2]["admin"]
+    queries, ms = extras["cold"]
+    print(
+        f"pdn set → API (poll interval {POLL_INTERVAL} s, 10 flips): "
+        f"median {statistics.median(flips):.2f} s, max {max(flips):.2f} s"
+    )
+    print(
+        f"admin save → API (5 saves): median {statistics.median(saves) * 1000:.0f} ms, "
+        f"max {max(saves) * 1000:.0f} ms (visible on the next request every time)"
+    )
+    print(
+        f"cold rebuild at 151 offices: {queries} queries, median {ms:.0f} ms "
+        "(targets < 20, < 250 ms)"
+    )
+    if queries >= 20 or ms >= 250:
+        missed.append(f"cold rebuild: {queries} queries, {ms:.0f} ms")
+    print("\nall targets met" if not missed else "\nmissed:\n- " + "\n- ".join(missed))
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
