@@ -122,6 +122,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,6 +216,7 @@ CEKAL_HEALTH_URL = env_str("CEKAL_HEALTH_URL", PDN_HEALTH_URL)
 HEALTH_URLS = {"pdn": PDN_HEALTH_URL, "cekal": CEKAL_HEALTH_URL}
 
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", EMBEDDED)
+BENCHMARK = env_bool("BENCHMARK", False)
 SIMULATOR_SLOW_SECONDS = env_float("SIMULATOR_SLOW_SECONDS", 1.5)
 # The "timeout" fault holds a web thread this long: past the poller's read timeout, yet
 # short enough that a fault left on does not tie up the threads serving the public.
@@ -310,6 +312,10 @@ if env_bool("HTTPS", False):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+AUTHENTICATION_BACKENDS = ["portal.security.ThrottledModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -13,3 +14,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("simulator/", include("services.urls")),
 ]
+
+if settings.BENCHMARK:  # `make bench` compares every endpoint with a bare view
+    urlpatterns += [path("", include("bench.bare"))]

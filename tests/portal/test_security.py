@@ -1,0 +1,123 @@
+"""Security: production refuses unsafe settings, headers on every response, login lockout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PRODUCTION = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
+    "SECRET_KEY": "a-production-secret-key-" + "k" * 40,
+    "ALLOWED_HOSTS": "status.imigrasi.example",
+    "HTTPS": "1",
+}
+
+
+def run_django(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "HTTPS"}
+    }
+    base.update(
+        DJANGO_SETTINGS_MODULE="portal.settings", VAR_DIR=str(ROOT / "var" / "test-prod"), **env
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = run_django(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
+        ({"POLL_INTERVAL_SECONDS": "often"}, "POLL_INTERVAL_SECONDS must be a number"),
+    ],
+)
+def test_production_refuses_to_start_with_unsafe_settings(change, message):
+    result = run_django({**PRODUCTION, **change}, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_simulator_is_off_by_default_in_production():
+    result = run_django(
+        PRODUCTION,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SIMULATOR_ENABLED)",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+@pytest.mark.django_db
+def test_simulator_endpoint_is_404_when_disabled(client, settings):
+    settings.SIMULATOR_ENABLED = False
+    assert client.get("/simulator/pdn/health").status_code == 404
+    settings.SIMULATOR_ENABLED = True
+    assert client.get("/simulator/pdn/health").status_code == 200
+
+
+@pytest.mark.django_db
+def test_simulator_endpoint_is_read_only(client):
+    assert client.post("/simulator/pdn/health", {"status": "down"}).status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/api/v1/status/", "/admin/login/"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    csp = response["Content-Security-Policy"]
+    script_src = next(part for part in csp.split("; ") if part.startswith("script-src"))
+    assert "unsafe-inline" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_admin_login_locks_out_after_repeated_failures(client, settings, caplog):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    get_user_model().objects.create_superuser("kanwil", "", "the-right-password")
+    for _ in range(3):
+        response = client.post("/admin/login/", {"username": "kanwil", "password": "wrong"})
+        assert response.status_code == 200  # the form again, with an error
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "kanwil", "password": "the-right-password"}
+    )
+    assert response.status_code == 200, "a locked-out account must not log in"
+    assert "_auth_user_id" not in client.session
+    assert any("locked out" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.django_db
+def test_login_works_below_the_limit(client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    get_user_model().objects.create_superuser("kanwil", "", "the-right-password")
+    client.post("/admin/login/", {"username": "kanwil", "password": "wrong"})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "kanwil", "password": "the-right-password"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
