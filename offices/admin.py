@@ -1,20 +1,91 @@
-"""Admin for regions, offices, staff membership and closures."""
+"""Admin for regions, offices and staff membership, and the office scope every admin obeys."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from .models import Office, OfficeMembership, Region
+from .models import Office, OfficeMembership, Region, RegionMembership
 
 
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+def scoped_offices(request: HttpRequest) -> QuerySet[Office]:
+    """Offices the requesting user may act on."""
+    return Office.objects.for_user(request.user)
+
+
+class ScopedOfficeFilter(admin.SimpleListFilter):
+    """Filter by office, offering only the offices the user may act on."""
+
+    title = "kantor"
+    parameter_name = "office"
+    field = "office"
+
+    def lookups(self, request, model_admin):
+        return [(o.code, o.name) for o in scoped_offices(request)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.field}__code": self.value()})
+        return queryset
+
+
+class ScopedOfficesFilter(ScopedOfficeFilter):
+    """The same, for rows that concern several offices."""
+
+    parameter_name = "offices"
+    field = "offices"
+
+
+class OfficeScopedAdmin(admin.ModelAdmin):
+    """Staff see and change only the rows of offices they may act on (superusers: all).
+
+    The scope is applied to the list and every object lookup (``get_queryset``), to the
+    office choices of forms, and again by the write functions when saving.
+    """
+
+    office_field = "office"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(**{f"{self.office_field}__in": scoped_offices(request)}).distinct()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.office_field:
+            kwargs["queryset"] = scoped_offices(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == self.office_field:
+            kwargs["queryset"] = scoped_offices(request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class OfficeMembershipInline(admin.TabularInline):
     model = OfficeMembership
     extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = "staf kantor"
+    verbose_name_plural = "staf kantor (boleh mengubah status kantor ini)"
+
+
+class RegionMembershipInline(admin.TabularInline):
+    model = RegionMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = "staf Kanwil"
+    verbose_name_plural = "staf Kanwil (boleh mengubah status semua kantor di wilayah ini)"
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+    inlines = [RegionMembershipInline]
 
 
 @admin.register(Office)
@@ -22,4 +93,34 @@ class OfficeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "office_class", "tpi", "region"]
     list_filter = ["region", "office_class", "tpi"]
     list_select_related = ["region"]
+    search_fields = ["code", "name"]
     inlines = [OfficeMembershipInline]
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(pk__in=scoped_offices(request))
+
+
+class UserOfficeMembershipInline(admin.TabularInline):
+    model = OfficeMembership
+    extra = 0
+    verbose_name = "kantor"
+    verbose_name_plural = "kantor yang boleh diubah akun ini"
+
+
+class UserRegionMembershipInline(admin.TabularInline):
+    model = RegionMembership
+    extra = 0
+    verbose_name = "wilayah (Kanwil)"
+    verbose_name_plural = "wilayah yang semua kantornya boleh diubah akun ini"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, with where each staff account may act."""
+
+    inlines = [UserOfficeMembershipInline, UserRegionMembershipInline]

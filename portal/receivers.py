@@ -1,0 +1,76 @@
+"""The portal's reactions to the domain core's signals."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils import timezone
+
+from offices.models import Office
+from services.choices import SystemState
+from services.models import Stage, StatusEvent, UpstreamSystem
+from services.signals import system_state_changed
+
+from .choices import AdvisoryPhase, AdvisorySeverity
+from .models import Advisory, AdvisoryUpdate
+
+
+@receiver(system_state_changed, dispatch_uid="portal.open_draft_advisory")
+def open_draft_advisory(sender, event: StatusEvent, **kwargs) -> None:
+    """When a system goes down, open a draft advisory for staff to review and publish."""
+    if event.new_state == SystemState.DOWN:
+        draft_advisory(event.system, event.at)
+
+
+def draft_advisory(system: UpstreamSystem, at) -> Advisory | None:
+    """Create an unpublished advisory for ``system``, unless one is still open for it."""
+    with transaction.atomic():
+        if open_advisories(system, timezone.now()).exists():
+            return None
+        clock = timezone.localtime(at).strftime("%H.%M")
+        advisory = Advisory.objects.create(
+            title_id=f"Gangguan {system.name}",
+            title_en=f"{system.name} outage",
+            body_id=(
+                f"{system.name} tidak tersedia sejak pukul {clock} WIB. Layanan yang "
+                "memerlukan sistem ini dihentikan sementara. Tunda pengurusan yang tidak "
+                "mendesak dan pantau pembaruan di halaman ini."
+            ),
+            body_en=(
+                f"{system.name} has been unavailable since {clock} WIB. Services that need "
+                "it are suspended. Please postpone non-urgent business and watch this page "
+                "for updates."
+            ),
+            severity=AdvisorySeverity.MAJOR,
+            phase=AdvisoryPhase.INVESTIGATING,
+        )
+        advisory.systems.add(system)
+        advisory.offices.set(affected_offices(system))
+        AdvisoryUpdate.objects.create(
+            advisory=advisory,
+            phase=AdvisoryPhase.INVESTIGATING,
+            body_id=f"{system.name} terdeteksi tidak tersedia pukul {clock} WIB.",
+            body_en=f"{system.name} detected unavailable at {clock} WIB.",
+            at=at,
+        )
+    return advisory
+
+
+def open_advisories(system: UpstreamSystem, now):
+    """Advisories about ``system`` that are not resolved and not past their window."""
+    return (
+        Advisory.objects.filter(systems=system)
+        .exclude(phase=AdvisoryPhase.RESOLVED)
+        .filter(Q(published_until__isnull=True) | Q(published_until__gt=now))
+    )
+
+
+def affected_offices(system: UpstreamSystem):
+    """Offices with at least one stage that needs ``system``."""
+    stages = Stage.objects.filter(requirements__system=system)
+    if stages.filter(tpi_only=False).exists():
+        return Office.objects.all()
+    if stages.exists():
+        return Office.objects.filter(tpi=True)
+    return Office.objects.none()
