@@ -105,7 +105,7 @@ if not EMBEDDED and DEBUG:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.StaffAdminConfig",  # django.contrib.admin with the staff control-room site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
