@@ -83,13 +83,23 @@ def stale_after() -> timedelta:
 def published(now: datetime | None = None) -> Published:
     """Return the current snapshot: from the cache while valid, else freshly recomputed."""
     now = now or timezone.now()
-    bundle = _cached()
+    try:
+        bundle = _cached()
+    except CacheUnavailable:
+        # Without a shared cache, reuse this process's last bundle for a moment rather
+        # than recompute on every request; it is at most DEGRADED_REUSE old.
+        bundle = _recent_local(now)
     if bundle is not None and bundle.is_valid(now):
         return bundle
     return recompute(now=now, reuse_valid=True)
 
 
-_local: dict[str, Published] = {}  # the last bundle this process unpickled, by token
+class CacheUnavailable(Exception):
+    """The shared cache did not answer."""
+
+
+DEGRADED_REUSE = timedelta(seconds=1)
+_local: dict[str, Published] = {}  # the last bundle this process used, by token
 
 
 def _cached() -> Published | None:
@@ -102,15 +112,27 @@ def _cached() -> Published | None:
         if bundle is None:
             bundle = cache.get(_bundle_key(token))
             if bundle is not None:
-                _local.clear()
-                _local[token] = bundle
+                _remember(bundle)
         return bundle
-    except Exception:  # the cache is an optimisation: a dead Redis must not fail a read
-        log.warning("snapshot cache unavailable; reading from the database", exc_info=True)
-        return None
+    except Exception as exc:  # the cache is an optimisation: a dead Redis must not fail a read
+        log.warning("snapshot cache unavailable; reading from the database: %s", exc)
+        raise CacheUnavailable from exc
+
+
+def _remember(bundle: Published) -> None:
+    _local.clear()
+    _local[bundle.token] = bundle
+
+
+def _recent_local(now: datetime) -> Published | None:
+    bundle = next(iter(_local.values()), None)
+    if bundle is not None and now - bundle.snapshot.generated_at < DEGRADED_REUSE:
+        return bundle
+    return None
 
 
 def _store(bundle: Published) -> None:
+    _remember(bundle)
     try:
         cache.set(_bundle_key(bundle.token), bundle, BUNDLE_TTL)
         cache.set(HEAD_KEY, bundle.token, BUNDLE_TTL)
@@ -144,7 +166,10 @@ def recompute(
         revision = Revision.lock()
         now = now or timezone.now()
         if reuse_valid:
-            bundle = _cached()
+            try:
+                bundle = _cached()
+            except CacheUnavailable:
+                bundle = None
             if bundle is not None and bundle.revision == revision.number and bundle.is_valid(now):
                 return bundle
         inputs = load_inputs(now, systems)
