@@ -299,6 +299,14 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.schema.document_errors",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "SystemStateEnum": "services.choices.SystemState",
+        "StageStateEnum": "services.choices.StageState",
+        "ServiceStateEnum": "services.choices.ServiceState",
+        "ForcedStateEnum": "services.choices.ForcedState",
+        "ObservationErrorEnum": "services.choices.ObservationError",
+        "StatuspageLevelEnum": "portal.api.statuspage.INDICATORS",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -165,4 +166,64 @@ def rendered_bundle(bundle: Published, lang: str) -> Rendered:
         if len(_memo) > 64:
             _memo.clear()
         _memo[key] = rendered
+    return rendered
+
+
+# --- Documents of the v1 read API and their cached bytes -------------------------------------
+
+
+def office_document(office, bundle: Published) -> dict:
+    """One office as the v1 API shows it: the status document's office and its details."""
+    info = bundle.offices[office.code]
+    return {
+        **_office(office, bundle),
+        "region": info.region,
+        "address": info.address,
+        "timezone": info.timezone,
+        "opening_hours": info.opening_hours,
+    }
+
+
+def system_document(system, bundle: Published) -> dict:
+    """One upstream system as the v1 API shows it."""
+    return {
+        "code": system.code,
+        "name": system.name,
+        "state": system.state,
+        "source": system.source,
+        "stale": system.stale,
+        "checked_at": iso(system.checked_at),
+        "changed_at": iso(bundle.changed_at.get(system.code)),
+    }
+
+
+def snapshot_envelope(bundle: Published, **content) -> dict:
+    """A document built from the snapshot: when it was computed, whether it is stale."""
+    return {
+        "generated_at": iso(bundle.snapshot.generated_at),
+        "stale": bundle.snapshot.stale,
+        **content,
+    }
+
+
+_documents: dict[tuple, Rendered] = {}
+
+
+def rendered_document(key: tuple, lang: str, build: Callable[[Published], object]) -> Rendered:
+    """The bytes of ``build(bundle)`` for ``lang``, built once per snapshot and ``key``."""
+    bundle = published()
+    memo_key = (bundle.token, lang, *key)
+    hit = _documents.get(memo_key)
+    if hit is not None:
+        return hit
+    with translation.override(lang):
+        document = build(bundle)
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    rendered = Rendered(
+        body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', bundle.snapshot.generated_at
+    )
+    with _memo_lock:
+        if len(_documents) > 256 or any(k[0] != bundle.token for k in list(_documents)[:1]):
+            _documents.clear()
+        _documents[memo_key] = rendered
     return rendered

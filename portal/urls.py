@@ -2,16 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView
 
 from . import views
+
+handler404 = "portal.api.errors.handler404"  # JSON under /api/, the usual page elsewhere
+handler500 = "portal.api.errors.handler500"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("portal.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/", include("portal.api.urls")),
+    path("feeds/", include("portal.feeds")),
     path("simulator/", include("services.urls")),
 ]
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 from rest_framework.request import Request
 
@@ -45,6 +46,19 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token issued in the admin (API tokens), sent as "
+            "`Authorization: Bearer <token>`.",
+        }
+
+
 def _touch(token: ApiToken) -> None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
@@ -58,6 +72,12 @@ def configured_rate(scope: str) -> str | None:
     if rate is None or str(rate).strip().lower() in {"", "off", "none"}:
         return None
     return rate
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"600/min"`` → (600, 60); the period may be s, m, h or d (or longer words)."""
+    count, period = rate.split("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0]]
 
 
 class TokenWriteThrottle(throttling.SimpleRateThrottle):
@@ -95,7 +115,7 @@ class AnonReadThrottle(throttling.BaseThrottle):
         rate = configured_rate(self.scope)
         if rate is None:
             return True
-        limit, duration = throttling.SimpleRateThrottle().parse_rate(rate)
+        limit, duration = parse_rate(rate)
         now = time.monotonic()
         key = f"{rate}:{self.get_ident(request)}"
         with self._lock:

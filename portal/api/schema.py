@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-
 ERROR_SCHEMA = {
     "type": "object",
     "description": "The one shape of every API error.",
@@ -44,19 +42,6 @@ CACHE_HEADERS = {
     "Last-Modified": "When the data behind this representation last changed.",
     "Cache-Control": "`public, max-age=<poll interval>, stale-while-revalidate, stale-if-error`.",
 }
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "portal.api.auth.ApiTokenAuthentication"
-    name = "apiToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A token issued in the admin (API tokens), sent as "
-            "`Authorization: Bearer <token>`.",
-        }
 
 
 def document_errors(result: dict, generator, request, public) -> dict:

@@ -1,8 +1,64 @@
-from django.urls import path
+"""The API's routes: v1 (/api/v1/), the Statuspage-compatible v2 (/api/v2/), OpenAPI, docs."""
 
-from . import views
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+from rest_framework.routers import SimpleRouter
 
-app_name = "api-v1"
-urlpatterns = [
+from . import statuspage, views, writes
+
+router = SimpleRouter()
+router.register("offices", views.OfficeViewSet, basename="office")
+router.register("systems", views.SystemViewSet, basename="system")
+router.register("events", views.EventViewSet, basename="event")
+router.register("advisories", views.AdvisoryViewSet, basename="advisory")
+router.register("overrides", writes.OverrideViewSet, basename="override")
+router.register("closures", writes.ClosureViewSet, basename="closure")
+
+v1 = [
     path("status/", views.StatusView.as_view(), name="status"),
+    path(
+        "systems/<str:code>/declaration/",
+        writes.SystemDeclarationView.as_view(),
+        name="system-declaration",
+    ),
+    *router.urls,
+]
+
+v2 = [
+    path("summary.json", statuspage.SummaryView.as_view(), name="summary"),
+    path("status.json", statuspage.StatusIndicatorView.as_view(), name="status"),
+    path("components.json", statuspage.ComponentsView.as_view(), name="components"),
+    path("incidents.json", statuspage.IncidentListView.as_view(), name="incidents"),
+    path(
+        "incidents/unresolved.json",
+        statuspage.UnresolvedIncidentListView.as_view(),
+        name="incidents-unresolved",
+    ),
+    path(
+        "scheduled-maintenances.json",
+        statuspage.MaintenanceListView.as_view(),
+        name="scheduled-maintenances",
+    ),
+    path(
+        "scheduled-maintenances/upcoming.json",
+        statuspage.UpcomingMaintenanceListView.as_view(),
+        name="scheduled-maintenances-upcoming",
+    ),
+    path(
+        "scheduled-maintenances/active.json",
+        statuspage.ActiveMaintenanceListView.as_view(),
+        name="scheduled-maintenances-active",
+    ),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api-v1"))),
+    path("v2/", include((v2, "api-v2"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]

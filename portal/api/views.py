@@ -1,78 +1,344 @@
-"""REST API v1."""
+"""REST API v1, public reads: status, offices, systems and their observations, events,
+advisories.
+
+Office, stage, service and system state comes from the published snapshot and is served as
+bytes built once per snapshot and language; events, observations and advisories are read
+from the database. Every read is conditional (ETag, Last-Modified) and publicly cacheable.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_vary_headers
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from ..status import LANGS, rendered_status
-from .errors import BadParameter
+from offices.models import Office
+from services.choices import Cause
+from services.models import Service, Stage, StatusEvent, UpstreamSystem
+from services.snapshot import Published, published
+
+from ..choices import AdvisoryPhase
+from ..models import Advisory
+from ..status import (
+    LANGS,
+    Rendered,
+    iso,
+    office_document,
+    rendered_document,
+    rendered_status,
+    snapshot_envelope,
+    system_document,
+)
+from . import serializers as s
+from .auth import AnonReadThrottle
+from .conditional import cors_headers, respond_bytes, strong_etag
+from .errors import NotFound
+from .params import (
+    NewestFirstCursorPagination,
+    by_code,
+    check_parameters,
+    choice,
+    request_language,
+    time_window,
+)
+
+RECENT_ADVISORY_DAYS = 30
+
+LANG = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    enum=list(LANGS),
+    description="Language of names and reasons (default: Accept-Language, else id). "
+    "Codes and states are never translated.",
+)
+CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
+SINCE = OpenApiParameter(
+    "since", OpenApiTypes.STR, description="ISO 8601 date or date-time (inclusive; naive = WIB)."
+)
+UNTIL = OpenApiParameter("until", OpenApiTypes.STR, description="ISO 8601 (exclusive).")
+CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next`/`previous`.")
+PAGE_SIZE = OpenApiParameter(
+    "page_size", OpenApiTypes.INT, description="1–500, default 50.", required=False
+)
 
 
-def request_language(request: Request) -> str:
-    """``?lang=`` when given (and valid), else the negotiated language."""
-    lang = request.query_params.get("lang")
-    if lang is None:
-        return request.LANGUAGE_CODE if request.LANGUAGE_CODE in LANGS else LANGS[0]
-    if lang not in LANGS:
-        raise BadParameter("lang", f"lang must be one of {', '.join(LANGS)}")
-    return lang
+def json_bytes(document: object) -> bytes:
+    return json.dumps(
+        document, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
+    ).encode()
 
 
-def check_parameters(request: Request, allowed: set[str]) -> None:
-    """Refuse unknown query parameters, naming the first."""
-    for name in request.query_params:
-        if name not in allowed:
-            raise BadParameter(
-                name, f"unknown parameter {name!r}; allowed: {', '.join(sorted(allowed))}"
-            )
+def respond_rendered(request: Request, rendered: Rendered) -> HttpResponse:
+    return respond_bytes(request, rendered.body, rendered.etag, rendered.generated_at)
 
 
-def public_bytes(request: Request, body: bytes, etag: str, content_type: str) -> HttpResponse:
-    """Serve cached bytes with an ETag and CDN-friendly caching headers; 304 when unchanged."""
-    if etag in _if_none_match(request):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type=content_type)
-    response["ETag"] = etag
-    max_age = int(settings.POLL_INTERVAL_SECONDS)
-    response["Cache-Control"] = (
-        f"public, max-age={max_age}, stale-while-revalidate={max_age}, stale-if-error=86400"
-    )
-    response["Access-Control-Allow-Origin"] = "*"
-    patch_vary_headers(response, ["Accept-Language"])
-    return response
+def respond_document(request: Request, document: object, last_modified: datetime | None):
+    """Serve a document built for this request as a public, conditional read."""
+    body = json_bytes(document)
+    return respond_bytes(request, body, strong_etag(body), last_modified or snapshot_time())
 
 
-def _if_none_match(request: Request) -> set[str]:
-    header = request.META.get("HTTP_IF_NONE_MATCH", "")
-    return {tag.strip() for tag in header.split(",") if tag.strip()}
+def snapshot_time() -> datetime:
+    """When state last changed, for documents with no timestamp of their own."""
+    return published().snapshot.generated_at
 
 
-class StatusView(APIView):
-    """The whole picture: systems, every office's stages and services, advisories."""
+class PublicReadMixin:
+    """Anyone may read, from any origin; anonymous reads are throttled (generously)."""
 
     authentication_classes: list = []
     permission_classes: list = []
+    throttle_classes = [AnonReadThrottle]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return cors_headers(response)  # errors too, so browsers can read them
+
+
+class StatusView(PublicReadMixin, APIView):
+    """The whole picture: systems, every office's stages and services, advisories."""
+
+    @extend_schema(parameters=[LANG], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> HttpResponse:
+        check_parameters(request, {"lang"})
+        rendered = rendered_status(request_language(request))
+        return respond_rendered(request, rendered)
+
+
+def _find(items, code: str, what: str):
+    found = next((item for item in items if item.code == code), None)
+    if found is None:
+        raise NotFound("code", f"No {what} {code[:60]!r}.")
+    return found
+
+
+def snapshot_read(request: Request, key: tuple, build: Callable[[Published], dict]) -> HttpResponse:
+    check_parameters(request, {"lang"})
+    return respond_rendered(request, rendered_document(key, request_language(request), build))
+
+
+class OfficeViewSet(PublicReadMixin, viewsets.ViewSet):
+    """Offices with their stages and services, as last published."""
+
+    lookup_field = "code"
+
+    @extend_schema(parameters=[LANG], responses={200: s.OfficeListSerializer})
+    def list(self, request: Request) -> HttpResponse:
+        def build(bundle: Published) -> dict:
+            offices = [office_document(o, bundle) for o in bundle.snapshot.offices]
+            return snapshot_envelope(bundle, offices=offices)
+
+        return snapshot_read(request, ("offices",), build)
+
+    @extend_schema(parameters=[LANG, CODE], responses={200: s.OfficeDetailSerializer})
+    def retrieve(self, request: Request, code: str) -> HttpResponse:
+        def build(bundle: Published) -> dict:
+            office = _find(bundle.snapshot.offices, code, "office")
+            return snapshot_envelope(bundle, office=office_document(office, bundle))
+
+        return snapshot_read(request, ("office", code), build)
+
+
+class SystemViewSet(PublicReadMixin, viewsets.ViewSet):
+    """Upstream systems (PDN, cekal) and their recent health observations."""
+
+    lookup_field = "code"
+
+    @extend_schema(parameters=[LANG], responses={200: s.SystemListSerializer})
+    def list(self, request: Request) -> HttpResponse:
+        def build(bundle: Published) -> dict:
+            systems = [system_document(x, bundle) for x in bundle.snapshot.systems]
+            return snapshot_envelope(bundle, systems=systems)
+
+        return snapshot_read(request, ("systems",), build)
+
+    @extend_schema(parameters=[LANG, CODE], responses={200: s.SystemDetailSerializer})
+    def retrieve(self, request: Request, code: str) -> HttpResponse:
+        def build(bundle: Published) -> dict:
+            system = _find(bundle.snapshot.systems, code, "system")
+            return snapshot_envelope(bundle, system=system_document(system, bundle))
+
+        return snapshot_read(request, ("system", code), build)
+
+    @extend_schema(
+        parameters=[CODE, SINCE, UNTIL, CURSOR, PAGE_SIZE],
+        responses={200: s.ObservationPageSerializer},
+    )
+    @action(detail=True)
+    def observations(self, request: Request, code: str) -> HttpResponse:
+        """Recent polls of one system, newest first."""
+        check_parameters(request, {"since", "until", *NewestFirstCursorPagination.PARAMETERS})
+        system = UpstreamSystem.objects.filter(code=code).first()
+        if system is None:
+            raise NotFound("code", f"No system {code[:60]!r}.")
+        rows = time_window(request, system.observations.all())
+        page, links = NewestFirstCursorPagination().page(request, rows, self)
+        document = {**links, "results": s.ObservationSerializer(page, many=True).data}
+        return respond_document(request, document, page[0].at if page else None)
+
+
+EVENT_FILTERS = {"office": Office, "stage": Stage, "service": Service, "system": UpstreamSystem}
+
+
+class EventViewSet(PublicReadMixin, viewsets.ViewSet):
+    """Every change of an effective state, newest first."""
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "lang",
-                OpenApiTypes.STR,
-                enum=list(LANGS),
-                description="Language of names and reasons.",
+            LANG,
+            *(
+                OpenApiParameter(name, OpenApiTypes.STR, description="A code.")
+                for name in EVENT_FILTERS
             ),
+            OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c in Cause.values if c]),
+            SINCE,
+            UNTIL,
+            CURSOR,
+            PAGE_SIZE,
         ],
-        responses={200: OpenApiTypes.OBJECT, 304: None, 400: OpenApiTypes.OBJECT},
+        responses={200: s.EventPageSerializer},
     )
-    def get(self, request: Request) -> HttpResponse:
+    def list(self, request: Request) -> HttpResponse:
+        allowed = {"lang", "cause", "since", "until", *EVENT_FILTERS}
+        check_parameters(request, allowed | NewestFirstCursorPagination.PARAMETERS)
+        lang = request_language(request)
+        events = time_window(request, self._filtered(request))
+        page, links = NewestFirstCursorPagination().page(request, events, self)
+        names = published().system_names
+        with translation.override(lang):
+            results = [event_document(e, names) for e in page]
+        return respond_document(
+            request, {**links, "results": results}, page[0].at if page else None
+        )
+
+    def _filtered(self, request: Request):
+        events = StatusEvent.objects.select_related("office", "stage", "service", "system")
+        for name, model in EVENT_FILTERS.items():
+            raw = request.query_params.get(name)
+            if raw is not None:
+                events = events.filter(**{name: by_code(name, model, raw)})
+        cause = request.query_params.get("cause")
+        if cause is not None:
+            events = events.filter(cause=choice("cause", cause, [c for c in Cause.values if c]))
+        return events
+
+
+def _code(obj) -> str | None:
+    return obj.code if obj is not None else None
+
+
+def event_document(event: StatusEvent, system_names: dict[str, str]) -> dict:
+    return {
+        "id": event.pk,
+        "at": iso(event.at),
+        "office": _code(event.office),
+        "stage": _code(event.stage),
+        "service": _code(event.service),
+        "system": _code(event.system),
+        "old_state": event.old_state,
+        "new_state": event.new_state,
+        "cause": event.cause,
+        "reason": event_reason(event, system_names),
+    }
+
+
+def event_reason(event: StatusEvent, system_names: dict[str, str]) -> str:
+    """The recorded reason; "waiting for <systems>" is put in the active language."""
+    prefix = "waiting for "
+    if event.cause in (Cause.SYSTEM, Cause.STALE) and event.reason.startswith(prefix):
+        codes = [c.strip() for c in event.reason[len(prefix) :].split(",")]
+        systems = ", ".join(system_names.get(c, c) for c in codes)
+        return _("Waiting for %(systems)s to recover") % {"systems": systems}
+    return event.reason
+
+
+class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
+    """Advisories in force, and those that ended in the last 30 days, with their updates."""
+
+    @extend_schema(
+        parameters=[LANG, OpenApiParameter("office", OpenApiTypes.STR, description="A code.")],
+        responses={200: s.AdvisoryListSerializer},
+    )
+    def list(self, request: Request) -> HttpResponse:
+        check_parameters(request, {"lang", "office"})
+        lang = request_language(request)
+        advisories = recent_advisories(timezone.now())
+        office = request.query_params.get("office")
+        if office is not None:
+            advisories = advisories.filter(offices=by_code("office", Office, office))
+        rows = list(advisories)
+        with translation.override(lang):
+            documents = [advisory_document(a) for a in rows]
+        modified = max((advisory_modified(a) for a in rows), default=None)
+        return respond_document(request, {"advisories": documents}, modified)
+
+    @extend_schema(
+        parameters=[LANG, OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={200: s.AdvisorySerializer},
+    )
+    def retrieve(self, request: Request, pk: str) -> HttpResponse:
         check_parameters(request, {"lang"})
         lang = request_language(request)
-        rendered = rendered_status(lang)
-        return public_bytes(request, rendered.body, rendered.etag, "application/json")
+        advisory = (
+            recent_advisories(timezone.now()).filter(pk=int(pk)).first() if pk.isdigit() else None
+        )
+        if advisory is None:
+            raise NotFound("id", f"No published advisory {pk[:20]!r}.")
+        with translation.override(lang):
+            document = advisory_document(advisory)
+        return respond_document(request, document, advisory_modified(advisory))
+
+
+def recent_advisories(now: datetime):
+    """Published advisories in force at ``now`` or ended in the last 30 days, newest first."""
+    recent = now - timedelta(days=RECENT_ADVISORY_DAYS)
+    return (
+        Advisory.objects.filter(published_at__isnull=False, published_at__lte=now)
+        .filter(Q(published_until__isnull=True) | Q(published_until__gt=recent))
+        .prefetch_related("offices", "systems", "updates")
+        .order_by("-published_at", "-id")
+    )
+
+
+def advisory_modified(advisory: Advisory) -> datetime:
+    updates = [u.at for u in advisory.updates.all()]
+    return max([advisory.updated_at, *updates])
+
+
+def _pick(indonesian: str, english: str) -> str:
+    return english if translation.get_language() == "en" and english else indonesian
+
+
+def advisory_document(advisory: Advisory) -> dict:
+    """One advisory in the active language, with its updates (newest first)."""
+    now = timezone.now()
+    in_force = advisory.published_until is None or advisory.published_until > now
+    return {
+        "id": advisory.pk,
+        "title": _pick(advisory.title_id, advisory.title_en),
+        "body": _pick(advisory.body_id, advisory.body_en),
+        "severity": advisory.severity,
+        "phase": advisory.phase,
+        "active": in_force and advisory.phase != AdvisoryPhase.RESOLVED,
+        "offices": [o.code for o in advisory.offices.all()],
+        "systems": [x.code for x in advisory.systems.all()],
+        "published_at": iso(advisory.published_at),
+        "published_until": iso(advisory.published_until),
+        "updated_at": iso(advisory.updated_at),
+        "updates": [
+            {"id": u.pk, "phase": u.phase, "body": _pick(u.body_id, u.body_en), "at": iso(u.at)}
+            for u in advisory.updates.all()
+        ],
+    }

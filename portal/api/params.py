@@ -1,0 +1,124 @@
+"""Query parameters of the read API: each is checked, and a bad one is a 400 naming it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+
+from ..status import LANGS
+from .errors import BadParameter
+
+LANG_PARAMETER = "lang"
+
+
+def check_parameters(request: Request, allowed: set[str]) -> None:
+    """Refuse unknown query parameters, naming the first."""
+    for name in request.query_params:
+        if name not in allowed:
+            raise BadParameter(
+                name, f"unknown parameter {name!r}; allowed: {', '.join(sorted(allowed)) or 'none'}"
+            )
+
+
+def request_language(request: Request) -> str:
+    """``?lang=`` when given (and valid), else the language negotiated from Accept-Language."""
+    lang = request.query_params.get(LANG_PARAMETER)
+    if lang is None:
+        negotiated = getattr(request, "LANGUAGE_CODE", LANGS[0])
+        return negotiated if negotiated in LANGS else LANGS[0]
+    if lang not in LANGS:
+        raise BadParameter(LANG_PARAMETER, f"lang must be one of {', '.join(LANGS)}")
+    return lang
+
+
+# A "+" of an unencoded UTC offset arrives as a space: "2024-06-20T10:00:00 07:00".
+_OFFSET_AS_SPACE = re.compile(r"^(.*\d) (\d{2}(:?\d{2})?)$")
+
+
+def parse_moment(name: str, raw: str) -> datetime:
+    """An ISO 8601 date or date-time; a date means its start, a naive time means WIB."""
+    value = _OFFSET_AS_SPACE.sub(r"\1+\2", raw.strip())
+    try:
+        moment = datetime.fromisoformat(value)
+        if len(value) <= 10:  # a bare date
+            moment = datetime.combine(moment.date(), time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(timezone.get_default_timezone())  # refuses years out of range
+    except (ValueError, OverflowError):
+        raise BadParameter(
+            name,
+            f"{name} must be an ISO 8601 date or date-time, e.g. 2024-06-20 or "
+            f"2024-06-20T08:00:00+07:00 (got {raw[:40]!r})",
+        ) from None
+    return moment
+
+
+def time_window(request: Request, queryset: QuerySet, field: str = "at") -> QuerySet:
+    """Apply ``since`` (inclusive) and ``until`` (exclusive) to ``queryset``."""
+    since = request.query_params.get("since")
+    until = request.query_params.get("until")
+    since_at = parse_moment("since", since) if since is not None else None
+    until_at = parse_moment("until", until) if until is not None else None
+    if since_at and until_at and until_at <= since_at:
+        raise BadParameter("until", "until must be later than since")
+    if since_at:
+        queryset = queryset.filter(**{f"{field}__gte": since_at})
+    if until_at:
+        queryset = queryset.filter(**{f"{field}__lt": until_at})
+    return queryset
+
+
+def by_code(name: str, model: type[Model], raw: str) -> Model:
+    """The row whose code is ``raw``, or a 400 naming the parameter."""
+    found = model.objects.filter(code=raw).first()
+    if found is None:
+        raise BadParameter(name, f"unknown {name} {raw[:60]!r}")
+    return found
+
+
+def choice(name: str, raw: str, allowed: list[str]) -> str:
+    if raw not in allowed:
+        raise BadParameter(name, f"{name} must be one of {', '.join(allowed)}")
+    return raw
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    """Newest first by ``at``; an opaque cursor; ``page_size`` up to 500."""
+
+    ordering = ("-at", "-id")
+    page_size = 50
+    max_page_size = 500
+    page_size_query_param = "page_size"
+    PARAMETERS = {"cursor", "page_size"}
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise BadParameter(
+                "page_size", f"page_size must be a whole number from 1 to {self.max_page_size}"
+            )
+        return int(raw)
+
+    def decode_cursor(self, request: Request):
+        try:
+            cursor = super().decode_cursor(request)
+            # The position goes into the query: make sure it is a date-time first.
+            if cursor is not None and cursor.position is not None:
+                datetime.fromisoformat(cursor.position)
+            return cursor
+        except (exceptions.NotFound, ValueError, OverflowError, TypeError):
+            raise BadParameter("cursor", "cursor is not one this API gave out") from None
+
+    def page(self, request: Request, queryset: QuerySet, view) -> tuple[list, dict]:
+        """One page of ``queryset`` and its links."""
+        rows = self.paginate_queryset(queryset, request, view=view) or []
+        return rows, {"next": self.get_next_link(), "previous": self.get_previous_link()}

@@ -1,0 +1,239 @@
+"""Serializers of the v1 API: the documents it returns (for OpenAPI) and the bodies it takes.
+
+Read documents are built from the published snapshot as plain dicts (see portal/status.py);
+the serializers here describe them. Write bodies are validated here, and the business rules
+(office scope, what may be overridden) are left to services/overrides.py.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from offices.models import Office, OfficeClosure
+from services.choices import (
+    Cause,
+    ForcedState,
+    ServiceState,
+    StageState,
+    StateSource,
+    SystemState,
+)
+from services.models import HealthObservation, Override, Service, Stage, UpstreamSystem
+
+from ..choices import AdvisoryPhase, AdvisorySeverity
+
+# --- Read documents (documentation only) ----------------------------------------------------
+
+
+class SnapshotSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField(help_text="When the snapshot was computed.")
+    stale = serializers.BooleanField(help_text="True when some system has no recent data.")
+
+
+class StageStatusSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(StageState.choices)
+    reason = serializers.CharField(help_text='Why it is not open ("" when open).')
+    since = serializers.DateTimeField(allow_null=True)
+
+
+class ServiceStatusSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(ServiceState.choices)
+    available_stages = serializers.ListField(child=serializers.CharField())
+    waiting_stages = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
+
+
+class OfficeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    office_class = serializers.CharField()
+    tpi = serializers.BooleanField(help_text="Runs an immigration checkpoint.")
+    stages = StageStatusSerializer(many=True)
+    services = ServiceStatusSerializer(many=True)
+    region = serializers.CharField()
+    address = serializers.CharField()
+    timezone = serializers.CharField()
+    opening_hours = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Per weekday ("mon" … "sun"): ["08:00", "16:00"] in local time.',
+    )
+
+
+class OfficeListSerializer(SnapshotSerializer):
+    offices = OfficeSerializer(many=True)
+
+
+class OfficeDetailSerializer(SnapshotSerializer):
+    office = OfficeSerializer()
+
+
+class SystemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(SystemState.choices)
+    source = serializers.ChoiceField(StateSource.choices)
+    stale = serializers.BooleanField()
+    checked_at = serializers.DateTimeField(allow_null=True)
+    changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class SystemListSerializer(SnapshotSerializer):
+    systems = SystemSerializer(many=True)
+
+
+class SystemDetailSerializer(SnapshotSerializer):
+    system = SystemSerializer()
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HealthObservation
+        fields = ["state", "error", "detail", "latency_ms", "at"]
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    office = serializers.CharField(allow_null=True)
+    stage = serializers.CharField(allow_null=True)
+    service = serializers.CharField(allow_null=True)
+    system = serializers.CharField(allow_null=True)
+    old_state = serializers.CharField(help_text='"" when it was not listed before.')
+    new_state = serializers.CharField(help_text='"" when it is no longer listed.')
+    cause = serializers.ChoiceField([c for c in Cause.choices if c[0]])
+    reason = serializers.CharField()
+
+
+class AdvisoryUpdateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    phase = serializers.ChoiceField(AdvisoryPhase.choices)
+    body = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class AdvisorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    severity = serializers.ChoiceField(AdvisorySeverity.choices)
+    phase = serializers.ChoiceField(AdvisoryPhase.choices)
+    active = serializers.BooleanField(help_text="Published now and not resolved.")
+    offices = serializers.ListField(child=serializers.CharField())
+    systems = serializers.ListField(child=serializers.CharField())
+    published_at = serializers.DateTimeField()
+    published_until = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+    updates = AdvisoryUpdateSerializer(many=True, help_text="Newest first.")
+
+
+class AdvisoryListSerializer(serializers.Serializer):
+    advisories = AdvisorySerializer(many=True)
+
+
+def cursor_page(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """A serializer documenting one cursor-paginated page of ``item``."""
+    fields = {
+        "next": serializers.URLField(allow_null=True, help_text="The next (older) page."),
+        "previous": serializers.URLField(allow_null=True, help_text="The previous page."),
+        "results": item(many=True),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+EventPageSerializer = cursor_page("EventPage", EventSerializer)
+ObservationPageSerializer = cursor_page("ObservationPage", ObservationSerializer)
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+def by_code(model, **kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    """An override: a stage or service forced open or closed at an office."""
+
+    office = by_code(Office)
+    stage = by_code(Stage, required=False, allow_null=True, help_text="A stage, or…")
+    service = by_code(Service, required=False, allow_null=True, help_text="…a service.")
+    state = serializers.ChoiceField(ForcedState.choices)
+    reason = serializers.CharField(max_length=500)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    cleared_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Override
+        fields = [
+            "id",
+            "office",
+            "stage",
+            "service",
+            "state",
+            "reason",
+            "expires_at",
+            "actor",
+            "created_at",
+            "cleared_at",
+            "cleared_by",
+        ]
+        read_only_fields = ["created_at", "cleared_at"]
+        extra_kwargs = {"expires_at": {"required": False, "allow_null": True}}
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    """An office closed as a whole for a window."""
+
+    office = by_code(Office)
+    reason = serializers.CharField(max_length=500)
+    starts_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    ends_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Open-ended.")
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    cleared_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = OfficeClosure
+        fields = [
+            "id",
+            "office",
+            "reason",
+            "starts_at",
+            "ends_at",
+            "actor",
+            "created_at",
+            "cleared_at",
+            "cleared_by",
+        ]
+        read_only_fields = ["created_at", "cleared_at"]
+
+
+class DeclarationSerializer(serializers.Serializer):
+    """A system's state declared by hand; it wins over the poller until cleared."""
+
+    state = serializers.ChoiceField(SystemState.choices)
+    reason = serializers.CharField(max_length=500)
+
+
+class DeclaredSystemSerializer(serializers.ModelSerializer):
+    source = serializers.ChoiceField(StateSource.choices, read_only=True)
+    manual_actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = UpstreamSystem
+        fields = [
+            "code",
+            "name",
+            "state",
+            "source",
+            "manual_state",
+            "manual_reason",
+            "manual_actor",
+            "manual_at",
+            "observed_state",
+            "checked_at",
+        ]
+        read_only_fields = fields

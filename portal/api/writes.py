@@ -1,0 +1,162 @@
+"""REST API v1, writes by other systems: overrides, office closures, system declarations.
+
+Every write goes through services/overrides.py, as the admin's do: the same validation, the
+same office scope (the token owner's), and the token owner recorded as the actor of the
+change and of the status events it causes.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from offices.models import Office, OfficeClosure
+from services import overrides
+from services.models import Override, UpstreamSystem
+
+from . import serializers as s
+from .auth import ApiTokenAuthentication, TokenWriteThrottle
+from .errors import NotFound
+from .params import check_parameters
+
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
+
+
+class TokenWriteMixin:
+    """Token holders only; writes are throttled per token; no query parameters."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_throttles(self):
+        return [] if self.request.method in permissions.SAFE_METHODS else [TokenWriteThrottle()]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_parameters(request, set())
+
+    def get_object(self):
+        pk = self.kwargs["pk"]
+        found = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
+        if found is None:
+            raise NotFound("id", f"No {self.noun} {pk[:20]!r}.")
+        return found
+
+
+class OverrideViewSet(
+    TokenWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Force a stage or service open or closed at an office, and end it again."""
+
+    serializer_class = s.OverrideSerializer
+    noun = "override"
+
+    def get_queryset(self) -> QuerySet:
+        rows = Override.objects.select_related("office", "stage", "service", "actor", "cleared_by")
+        if self.action == "list":  # the overrides in force that this token may manage
+            offices = Office.objects.for_user(self.request.user)
+            return rows.active(timezone.now()).filter(office__in=offices)
+        return rows
+
+    @extend_schema(responses={201: s.OverrideSerializer})
+    def create(self, request: Request) -> Response:
+        """Create an override in the token owner's office scope."""
+        body = self._valid(request)
+        override = overrides.create_override(
+            body["office"],
+            state=body["state"],
+            reason=body["reason"],
+            stage=body.get("stage"),
+            service=body.get("service"),
+            expires_at=body.get("expires_at"),
+            actor=request.user,
+        )
+        return Response(s.OverrideSerializer(override).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[ID], request=None, responses={200: s.OverrideSerializer})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Clear an override now; it stays in history (clearing twice changes nothing)."""
+        override = overrides.clear_override(self.get_object(), actor=request.user)
+        return Response(s.OverrideSerializer(override).data)
+
+    def _valid(self, request: Request) -> dict:
+        serializer = s.OverrideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class ClosureViewSet(
+    TokenWriteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Close a whole office for a window, and end or cancel the closure."""
+
+    serializer_class = s.ClosureSerializer
+    noun = "closure"
+
+    def get_queryset(self) -> QuerySet:
+        rows = OfficeClosure.objects.select_related("office", "actor", "cleared_by")
+        if self.action == "list":  # current and coming closures this token may manage
+            offices = Office.objects.for_user(self.request.user)
+            return rows.relevant(timezone.now()).filter(office__in=offices)
+        return rows
+
+    @extend_schema(responses={201: s.ClosureSerializer})
+    def create(self, request: Request) -> Response:
+        """Close an office in the token owner's office scope."""
+        serializer = s.ClosureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body = serializer.validated_data
+        closure = overrides.close_office(
+            body["office"],
+            reason=body["reason"],
+            starts_at=body.get("starts_at") or timezone.now(),
+            ends_at=body.get("ends_at"),
+            actor=request.user,
+        )
+        return Response(s.ClosureSerializer(closure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[ID], request=None, responses={200: s.ClosureSerializer})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """End a closure now, or cancel it before it starts; it stays in history."""
+        closure = overrides.end_closure(self.get_object(), actor=request.user)
+        return Response(s.ClosureSerializer(closure).data)
+
+
+class SystemDeclarationView(TokenWriteMixin, APIView):
+    """Declare a system's state by hand (wins over the poller), or hand it back."""
+
+    def _system(self, code: str) -> UpstreamSystem:
+        system = UpstreamSystem.objects.filter(code=code).first()
+        if system is None:
+            raise NotFound("code", f"No system {code[:60]!r}.")
+        return system
+
+    @extend_schema(
+        parameters=[CODE],
+        request=s.DeclarationSerializer,
+        responses={200: s.DeclaredSystemSerializer},
+    )
+    def put(self, request: Request, code: str) -> Response:
+        system = self._system(code)
+        serializer = s.DeclarationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        system = overrides.declare_system(system, **serializer.validated_data, actor=request.user)
+        return Response(s.DeclaredSystemSerializer(system).data)
+
+    @extend_schema(parameters=[CODE], request=None, responses={200: s.DeclaredSystemSerializer})
+    def delete(self, request: Request, code: str) -> Response:
+        system = overrides.clear_declaration(self._system(code), actor=request.user)
+        return Response(s.DeclaredSystemSerializer(system).data)

@@ -1,0 +1,162 @@
+"""Atom feeds: advisories (with their updates), and status changes per office.
+
+Pages link to them with ``<link rel="alternate" type="application/atom+xml">``. Like the
+API, feeds answer ``?lang=id|en`` (else Accept-Language) and conditional requests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone, translation
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, format_html
+from django.utils.http import parse_http_date_safe
+from django.utils.translation import gettext as _
+
+from offices.models import Office
+from services.choices import ServiceState
+from services.models import StatusEvent
+from services.snapshot import published
+
+from .api.conditional import conditional, public_headers, strong_etag
+from .api.views import advisory_modified, event_reason, recent_advisories
+from .models import Advisory
+from .status import LANGS
+
+FEED_LENGTH = 50
+
+
+def link_to(name: str, *args, fallback: str = "/") -> str:
+    """A page of the portal, or ``fallback`` when the portal has no such page."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return fallback
+
+
+class PortalFeed(Feed):
+    """An Atom feed in the requested language, served conditionally."""
+
+    feed_type = Atom1Feed
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        lang = request.GET.get("lang")
+        if lang is not None and lang not in LANGS:
+            raise Http404(f"lang must be one of {', '.join(LANGS)}")
+        with translation.override(lang or _negotiated(request)):
+            response = super().__call__(request, *args, **kwargs)
+        modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        last_modified = datetime.fromtimestamp(modified, tz=UTC) if modified else None
+        return conditional(
+            request, public_headers(response), strong_etag(response.content), last_modified
+        )
+
+
+def _negotiated(request: HttpRequest) -> str:
+    lang = getattr(request, "LANGUAGE_CODE", LANGS[0])
+    return lang if lang in LANGS else LANGS[0]
+
+
+class AdvisoryFeed(PortalFeed):
+    """Advisories in force and recent ones; an entry is updated with each advisory update."""
+
+    def title(self) -> str:
+        return _("Immigration service advisories")
+
+    def subtitle(self) -> str:
+        return _("Notices about immigration office services during system outages.")
+
+    def link(self) -> str:
+        return link_to("overview")
+
+    def items(self) -> list[Advisory]:
+        return list(recent_advisories(timezone.now())[:FEED_LENGTH])
+
+    def item_title(self, item: Advisory) -> str:
+        return _pick(item.title_id, item.title_en)
+
+    def item_description(self, item: Advisory) -> str:
+        updates = "".join(
+            format_html(
+                "<li><strong>{}</strong> ({}): {}</li>",
+                u.get_phase_display(),
+                timezone.localtime(u.at).strftime("%d-%m-%Y %H.%M WIB"),
+                _pick(u.body_id, u.body_en),
+            )
+            for u in item.updates.all()
+        )
+        body = format_html("<p>{}</p>", _pick(item.body_id, item.body_en))
+        return body + (f"<ul>{updates}</ul>" if updates else "")
+
+    def item_link(self, item: Advisory) -> str:
+        return link_to("advisory", item.pk, fallback=f"/api/v1/advisories/{item.pk}/")
+
+    def item_pubdate(self, item: Advisory):
+        return item.published_at
+
+    def item_updateddate(self, item: Advisory):
+        return advisory_modified(item)
+
+    def item_categories(self, item: Advisory) -> list[str]:
+        return [item.severity, item.phase, *(o.code for o in item.offices.all())]
+
+
+class OfficeStatusFeed(PortalFeed):
+    """Every change of a stage's or service's state at one office, newest first."""
+
+    def get_object(self, request: HttpRequest, code: str) -> Office:
+        return get_object_or_404(Office, code=code)
+
+    def title(self, obj: Office) -> str:
+        return _("Service status changes: %(office)s") % {"office": obj.name}
+
+    def link(self, obj: Office) -> str:
+        return link_to("office", obj.code)
+
+    def items(self, obj: Office) -> list[StatusEvent]:
+        events = StatusEvent.objects.filter(office=obj).select_related("office", "stage", "service")
+        return list(events[:FEED_LENGTH])
+
+    def item_title(self, item: StatusEvent) -> str:
+        subject = item.stage or item.service
+        name = _pick(subject.name_id, subject.name_en) if subject else item.office.name
+        return f"{name}: {state_word(item.old_state)} → {state_word(item.new_state)}"
+
+    def item_description(self, item: StatusEvent) -> str:
+        return escape(event_reason(item, published().system_names))
+
+    def item_link(self, item: StatusEvent) -> str:
+        return link_to("office", item.office.code)
+
+    def item_guid(self, item: StatusEvent) -> str:
+        return f"{self.item_link(item)}#event-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: StatusEvent):
+        return item.at
+
+    def item_categories(self, item: StatusEvent) -> list[str]:
+        return [item.cause, item.new_state or "unlisted"]
+
+
+def state_word(state: str) -> str:
+    """The public word for a state ("—" when it was or is no longer listed)."""
+    if not state:
+        return "—"
+    return str(ServiceState(state).label) if state in ServiceState.values else state
+
+
+def _pick(indonesian: str, english: str) -> str:
+    return english if translation.get_language() == "en" and english else indonesian
+
+
+urlpatterns = [
+    path("advisories.atom", AdvisoryFeed(), name="feed-advisories"),
+    path("offices/<slug:code>.atom", OfficeStatusFeed(), name="feed-office"),
+]
