@@ -10,6 +10,8 @@ handler500 = "portal.api.errors.handler500"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("kantor/<slug:code>/", views.office_detail, name="office"),
+    path("pengumuman/<int:pk>/", views.advisory_detail, name="advisory"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", include("portal.api.urls")),

@@ -1,32 +1,570 @@
-"""Public pages."""
+"""Public pages: the overview, an office, an advisory.
+
+Every page reads the published snapshot and the same status document as ``/api/v1/status/``
+(its bytes are memoized per snapshot), so a warm page needs no query but the office
+history's and the advisory's own. The language is the visitor's choice (a cookie set by
+``set_language``), else Bahasa Indonesia: a phone's Accept-Language does not decide.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
 
-from services.snapshot import published
+from offices.choices import OfficeClass
+from services.choices import Cause, ServiceState, StageState
+from services.gating import ServiceStatus, StageStatus
+from services.snapshot import Published
 
-from .status import LANGS, advisory_documents, status_document
+from . import history
+from .choices import AdvisoryPhase, AdvisorySeverity
+from .models import Advisory
+from .status import LANGS, current_status
+from .templatetags.portal_tags import (
+    HELD,
+    WAITING,
+    datetime_pattern,
+    format_clock,
+    format_day,
+    state_word,
+)
 
-STATE_ICONS = {"open": "✓", "partial": "◐", "closed": "✕", "unknown": "?"}
+STAFF_CAUSES = (Cause.OVERRIDE, Cause.CLOSURE)
+HISTORY_CACHE_SECONDS = 60
 
 
-def overview(request: HttpRequest) -> HttpResponse:
-    """Every office, its services (how far one can get today) and its stages."""
-    lang = translation.get_language() if translation.get_language() in LANGS else LANGS[0]
-    bundle = published()
-    document = status_document(bundle, advisory_documents(timezone.now()))
+# --- Language -----------------------------------------------------------------------------
+
+
+def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render ``view`` in the visitor's chosen language (Indonesian unless they chose)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        lang = chosen if chosen in LANGS else LANGS[0]
+        with translation.override(lang):
+            request.LANGUAGE_CODE = lang
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                response = render(request, "404.html", status=404)
+        response["Content-Language"] = lang
+        return response
+
+    return wrapped
+
+
+# --- Words --------------------------------------------------------------------------------
+
+
+def sentence_case(text: str) -> str:
+    """Lower a name's first letter for use inside a sentence, unless it is an acronym."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def join_words(words: Sequence[str]) -> str:
+    """ "a, b and c" in the active language."""
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(items)s and %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def system_label(name: str) -> str:
+    """A system's short name for sentences: "PDN (Pusat Data Nasional)" → "PDN"."""
+    return sentence_case(name.split(" (")[0])
+
+
+def systems_phrase(codes: Iterable[str], bundle: Published) -> str:
+    order = list(bundle.system_names)
+    unique = sorted(set(codes), key=lambda c: order.index(c) if c in order else len(order))
+    return join_words([system_label(bundle.system_names.get(c, c)) for c in unique])
+
+
+# --- Services as journeys -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    name: str
+    state: str  # open, waiting, closed, unknown, or held (open, but out of reach today)
+    waiting_for: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    code: str
+    name: str
+    state: str
+    steps: list[Step]
+    sentences: list[str]
+
+
+def step_state(code: str, service: ServiceStatus, stage: StageStatus) -> str:
+    """How one stage of a service looks to a visitor today."""
+    if code in service.available_stages:
+        return ServiceState.OPEN
+    if service.blocked_stage is None:  # the office closed the whole service (or itself)
+        return ServiceState.CLOSED
+    if stage.state == StageState.OPEN:
+        return HELD
+    if stage.state == StageState.UNKNOWN:
+        return ServiceState.UNKNOWN
+    return ServiceState.CLOSED if stage.cause in STAFF_CAUSES else WAITING
+
+
+def service_card(
+    service: ServiceStatus,
+    stages: dict[str, StageStatus],
+    names: dict[str, str],
+    bundle: Published,
+) -> ServiceCard:
+    """A service with its stages in order and what a visitor can do today, in words."""
+    steps = [
+        Step(
+            code,
+            names.get(code, code),
+            step_state(code, service, stages[code]),
+            stages[code].waiting_for,
+            stages[code].reason,
+        )
+        for code in (*service.available_stages, *service.waiting_stages)
+        if code in stages
+    ]
+    name = localized(bundle.service_names.get(service.code, (service.code, service.code)))
+    return ServiceCard(
+        service.code, name, service.state, steps, service_sentences(service, steps, bundle)
+    )
+
+
+def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Published) -> list[str]:
+    """Plain sentences: what can be done today, and what waits for what."""
+    if service.state == ServiceState.OPEN:
+        return [_("You can complete this service today.")]
+    if service.blocked_stage is None:
+        if service.reason:
+            return [_("Closed by the office: %(reason)s") % {"reason": service.reason}]
+        return [_("Closed by the office.")]
+    doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
+    if doable:
+        lead = _("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}
+    elif service.state == ServiceState.UNKNOWN:
+        lead = _("Whether this service can be started today cannot be confirmed yet.")
+    else:
+        lead = _("This service cannot be started today.")
+    return [lead, *step_explanations(steps, bundle)]
+
+
+def step_explanations(steps: list[Step], bundle: Published) -> list[str]:
+    """Why the steps that are not open are not, grouped by cause."""
+    sentences = []
+    waiting = [s for s in steps if s.state == WAITING]
+    if waiting:
+        sentences.append(
+            _("%(stages)s: waiting for %(systems)s to recover.")
+            % {
+                "stages": capitalize(join_words([sentence_case(s.name) for s in waiting])),
+                "systems": systems_phrase((c for s in waiting for c in s.waiting_for), bundle),
+            }
+        )
+    unknown = [s for s in steps if s.state == ServiceState.UNKNOWN]
+    if unknown:
+        sentences.append(
+            _("%(stages)s: status cannot be confirmed yet, no recent data from %(systems)s.")
+            % {
+                "stages": capitalize(join_words([sentence_case(s.name) for s in unknown])),
+                "systems": systems_phrase((c for s in unknown for c in s.waiting_for), bundle),
+            }
+        )
+    for step in steps:
+        if step.state == ServiceState.CLOSED and step.reason:
+            sentences.append(
+                _("%(stage)s: closed by the office: %(reason)s")
+                % {"stage": step.name, "reason": step.reason}
+            )
+    return sentences
+
+
+def localized(names: tuple[str, str]) -> str:
+    return names[1] if translation.get_language() == "en" and names[1] else names[0]
+
+
+# --- The whole picture --------------------------------------------------------------------
+
+
+def overall_state(cards: Sequence[ServiceCard], stale: bool) -> str:
+    """One state for a set of services: what the headline and the favicon say."""
+    states = {c.state for c in cards}
+    if stale or not states:
+        return ServiceState.UNKNOWN
+    if states == {ServiceState.OPEN}:
+        return ServiceState.OPEN
+    if any(s.state == ServiceState.OPEN for c in cards for s in c.steps):
+        return ServiceState.PARTIAL
+    return ServiceState.UNKNOWN if states == {ServiceState.UNKNOWN} else ServiceState.CLOSED
+
+
+def headline(cards: Sequence[ServiceCard], stale: bool, bundle: Published) -> str:
+    """How things stand, in one sentence."""
+    state = overall_state(cards, stale)
+    if state == ServiceState.UNKNOWN:
+        return _(
+            "Status cannot be confirmed yet: the portal has no recent data from the central "
+            "systems."
+        )
+    if state == ServiceState.OPEN:
+        return _("All immigration services are open as usual.")
+    waiting = {s.code: s for c in cards for s in c.steps if s.state == WAITING}
+    systems = systems_phrase((code for s in waiting.values() for code in s.waiting_for), bundle)
+    if state == ServiceState.CLOSED:
+        if waiting:
+            return _(
+                "Immigration services are stopped for now: waiting for %(systems)s to recover."
+            ) % {"systems": systems}
+        return _("Immigration services are closed for now.")
+    if waiting:
+        stages = join_words([sentence_case(s.name) for s in waiting.values()])
+        return _("Services are limited: %(stages)s must wait for %(systems)s to recover.") % {
+            "stages": stages,
+            "systems": systems,
+        }
+    return _("Some services are limited by office decision; see the details below.")
+
+
+@dataclass
+class OfficeView:
+    code: str
+    name: str
+    class_label: str
+    tpi: bool
+    services: list[ServiceCard]
+    stages: list[dict]
+
+
+def office_views(document: dict, bundle: Published) -> list[OfficeView]:
+    """Each office of the document, its services as journeys and its stages."""
+    snapshot = {o.code: o for o in bundle.snapshot.offices}
+    views = []
     for office in document["offices"]:
+        status = snapshot.get(office["code"])
+        if status is None:
+            continue
+        stages = {s.code: s for s in status.stages}
         names = {s["code"]: s["name"] for s in office["stages"]}
-        for service in office["services"]:
-            service["available_names"] = [names[c] for c in service["available_stages"]]
-            service["waiting_names"] = [names[c] for c in service["waiting_stages"]]
-    context = {
+        views.append(
+            OfficeView(
+                code=office["code"],
+                name=office["name"],
+                class_label=class_label(office["office_class"]),
+                tpi=office["tpi"],
+                services=[service_card(s, stages, names, bundle) for s in status.services],
+                stages=[stage_row(s, stages.get(s["code"])) for s in office["stages"]],
+            )
+        )
+    return views
+
+
+def stage_row(stage: dict, status: StageStatus | None) -> dict:
+    """A stage of the document, with the word a visitor sees for it."""
+    shown = stage["state"]
+    if status and status.state == StageState.CLOSED and status.cause not in STAFF_CAUSES:
+        shown = WAITING
+    return {**stage, "shown": shown}
+
+
+def class_label(value: str) -> str:
+    try:
+        return str(OfficeClass(value).label)
+    except ValueError:
+        return value
+
+
+def fingerprint(document: dict) -> str:
+    """A short hash of what a page shows from the status document; portal.js computes it too.
+
+    The page script compares it with the one of each new document and fetches the page
+    again only when they differ, not on every new ``generated_at``.
+    """
+    parts = ["stale:" + ("1" if document["stale"] else "0")]
+    parts += [f"system:{s['code']}={s['state']}" for s in document["systems"]]
+    for o in document["offices"]:
+        parts += [
+            f"stage:{o['code']}/{s['code']}={s['state']}|{s['reason'] or ''}|{s['since'] or ''}"
+            for s in o["stages"]
+        ]
+        parts += [
+            f"service:{o['code']}/{s['code']}={s['state']}|{','.join(s['available_stages'])}"
+            f"|{s['reason'] or ''}"
+            for s in o["services"]
+        ]
+    parts += [
+        f"advisory:{a['id']}={a['phase']}|{a['updated_at'] or ''}" for a in document["advisories"]
+    ]
+    return fnv1a("\n".join(parts))
+
+
+def fnv1a(text: str) -> str:
+    """32-bit FNV-1a over UTF-16 code units, as JavaScript sees a string."""
+    value = 0x811C9DC5
+    data = text.encode("utf-16-le")
+    for i in range(0, len(data), 2):
+        value ^= data[i] | (data[i + 1] << 8)
+        value = (value * 0x01000193) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
+def advisory_cards(document: dict, office: str | None = None) -> dict[str, list[dict]]:
+    """The document's advisories (for one office when given), active and resolved."""
+    cards: dict[str, list[dict]] = {"active": [], "resolved": []}
+    for advisory in document["advisories"]:
+        if office and advisory["offices"] and office not in advisory["offices"]:
+            continue
+        card = {
+            **advisory,
+            "phase_label": choice_label(AdvisoryPhase, advisory["phase"]),
+            "severity_label": choice_label(AdvisorySeverity, advisory["severity"]),
+        }
+        resolved = advisory["phase"] == AdvisoryPhase.RESOLVED
+        cards["resolved" if resolved else "active"].append(card)
+    return cards
+
+
+def choice_label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def page_context(request: HttpRequest, cards: Sequence[ServiceCard], bundle, document) -> dict:
+    """What every page shows about freshness, and what the page script needs."""
+    state = overall_state(cards, document["stale"])
+    lang = translation.get_language()
+    return {
         "status": document,
-        "generated_at": bundle.snapshot.generated_at,
-        "lang": lang,
-        "icons": STATE_ICONS,
+        "overall": state,
+        "overall_word": state_word(state),
+        "favicon": f"portal/favicon-{state}.svg",
+        "fingerprint": fingerprint(document),
+        "status_url": reverse("api-v1:status") + f"?lang={lang}",
+        "poll_seconds": f"{settings.POLL_INTERVAL_SECONDS:g}",
+        "datetime_pattern": datetime_pattern(),
+    }
+
+
+def load(request: HttpRequest) -> tuple[Published, dict, str]:
+    """The published snapshot, its status document in the page's language, and its ETag."""
+    bundle, rendered = current_status(request.LANGUAGE_CODE)
+    return bundle, json.loads(rendered.body), rendered.etag
+
+
+# --- Views --------------------------------------------------------------------------------
+
+
+@page_language
+def overview(request: HttpRequest) -> HttpResponse:
+    """Every office: what a visitor can get done there today, advisories first."""
+    bundle, document, etag = load(request)
+    offices = office_views(document, bundle)
+    cards = [c for o in offices for c in o.services]
+    context = {
+        **page_context(request, cards, bundle, document),
+        "etag": etag,
+        "headline": headline(cards, document["stale"], bundle),
+        "offices": offices,
+        "advisories": advisory_cards(document),
     }
     return render(request, "portal/overview.html", context)
+
+
+@page_language
+def office_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One office: services, stages, advisories, address, hours and 90 days of history."""
+    bundle, document, etag = load(request)
+    office = next((o for o in office_views(document, bundle) if o.code == code), None)
+    info = bundle.offices.get(code)
+    if office is None or info is None:
+        raise Http404(code)
+    context = {
+        **page_context(request, office.services, bundle, document),
+        "etag": etag,
+        "office": office,
+        "info": info,
+        "headline": headline(office.services, document["stale"], bundle),
+        "advisories": advisory_cards(document, office=code),
+        "hours": opening_hours_rows(info.opening_hours, ZoneInfo(info.timezone)),
+        "history": history_rows(office, info, bundle),
+    }
+    return render(request, "portal/office.html", context)
+
+
+@page_language
+def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One advisory: its text and the timeline of its updates."""
+    advisory = (
+        Advisory.objects.published(timezone.now())
+        .prefetch_related("offices", "systems", "updates")
+        .filter(pk=pk)
+        .first()
+    )
+    if advisory is None:
+        raise Http404(pk)
+    bundle, document, etag = load(request)
+    cards = [c for o in office_views(document, bundle) for c in o.services]
+    context = {
+        **page_context(request, cards, bundle, document),
+        "etag": etag,
+        "advisory": advisory_view(advisory),
+    }
+    return render(request, "portal/advisory.html", context)
+
+
+# --- Office details -----------------------------------------------------------------------
+
+
+def opening_hours_rows(raw: object, tz: ZoneInfo) -> list[dict]:
+    """Monday to Sunday with their opening times ("Closed" on days without)."""
+    hours = history.parse_opening_hours(raw)
+    today = timezone.now().astimezone(tz).weekday()
+    return [
+        {
+            "day": str(WEEKDAYS[weekday]),
+            "today": weekday == today,
+            "spans": [f"{format_clock(a)}–{format_clock(b)}" for a, b in hours.get(weekday, ())],
+        }
+        for weekday in range(7)
+    ]
+
+
+@dataclass(frozen=True)
+class Bar:
+    level: str  # CSS class: off, none, s0…s4, unk
+    text: str
+
+
+def history_rows(office: OfficeView, info, bundle: Published) -> list[dict]:
+    """Per stage: a summary of 90 days and one bar per day."""
+    figures = cached_history(office, info, bundle)
+    rows = []
+    for stage in office.stages:
+        days = figures.get(stage["code"], [])
+        rows.append(
+            {
+                "code": stage["code"],
+                "name": stage["name"],
+                "summary": history_summary(days),
+                "bars": [history_bar(d) for d in days],
+            }
+        )
+    return rows
+
+
+def cached_history(office: OfficeView, info, bundle: Published) -> dict:
+    """The office's history figures, recomputed at most once a minute per snapshot."""
+    key = f"portal:history:{office.code}:{bundle.token}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = history.office_history(
+            office.code,
+            [s["code"] for s in office.stages],
+            opening_hours=info.opening_hours,
+            tz=ZoneInfo(info.timezone),
+            now=timezone.now(),
+        )
+        cache.set(key, figures, HISTORY_CACHE_SECONDS)
+    return figures
+
+
+def percent(part: float, whole: float) -> str:
+    """A share as a whole percentage, never rounding a non-zero share to 0 %."""
+    value = round(100 * part / whole)
+    return "<1%" if part and value == 0 else f"{value}%"
+
+
+def history_bar(figure: history.DayFigure) -> Bar:
+    """One day's bar: a shade for the closed share and the figure in words."""
+    day = format_day(figure.day)
+    if not figure.office_seconds:
+        return Bar("off", _("%(day)s: no office hours") % {"day": day})
+    if not figure.known_seconds:
+        return Bar("none", _("%(day)s: no data") % {"day": day})
+    closed, known = figure.closed_seconds, figure.known_seconds
+    text = _("%(day)s: closed %(share)s of office hours") % {
+        "day": day,
+        "share": percent(closed, known),
+    }
+    if figure.unknown_seconds:
+        text += _("; not confirmed %(share)s") % {"share": percent(figure.unknown_seconds, known)}
+    return Bar(shade(closed / known, figure.unknown_seconds), text)
+
+
+def shade(share: float, unknown_seconds: int) -> str:
+    if share == 0:
+        return "unk" if unknown_seconds else "s0"
+    return f"s{min(4, 1 + int(share * 4 - 1e-9))}"
+
+
+def history_summary(days: Sequence[history.DayFigure]) -> str:
+    """The whole period in one sentence."""
+    known = sum(d.known_seconds for d in days)
+    if not known:
+        return _("No data for the last %(days)s days yet.") % {"days": len(days)}
+    closed = sum(d.closed_seconds for d in days)
+    return _("Closed %(share)s of office hours in the last %(days)s days.") % {
+        "share": percent(closed, known),
+        "days": len(days),
+    }
+
+
+# --- Advisory details ---------------------------------------------------------------------
+
+
+def advisory_view(advisory: Advisory) -> dict:
+    """An advisory's text in the active language, with its timeline, newest first."""
+    english = translation.get_language() == "en"
+
+    def pick(indonesian: str, english_text: str) -> str:
+        return english_text if english and english_text else indonesian
+
+    return {
+        "id": advisory.pk,
+        "title": pick(advisory.title_id, advisory.title_en),
+        "body": pick(advisory.body_id, advisory.body_en),
+        "phase": advisory.phase,
+        "phase_label": choice_label(AdvisoryPhase, advisory.phase),
+        "severity": advisory.severity,
+        "severity_label": choice_label(AdvisorySeverity, advisory.severity),
+        "published_at": advisory.published_at,
+        "updated_at": advisory.updated_at,
+        "offices": [o for o in advisory.offices.all()],
+        "systems": [s.name for s in advisory.systems.all()],
+        "updates": [
+            {
+                "phase": u.phase,
+                "phase_label": choice_label(AdvisoryPhase, u.phase),
+                "at": u.at,
+                "body": pick(u.body_id, u.body_en),
+            }
+            for u in advisory.updates.all()
+        ],
+    }

@@ -1,0 +1,134 @@
+"""Presentation of states, dates and times for the public pages (WIB, Indonesian style)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from services.choices import ServiceState, SystemState
+
+register = template.Library()
+
+WIB = ZoneInfo("Asia/Jakarta")
+DAY_FORMAT = "l, j F Y"
+
+# Words for the states a visitor sees (DESIGN.md §3); each also has an icon, never colour alone.
+# Stage states share their values with service states ("open", "closed", "unknown").
+WAITING = "waiting"  # closed until a central system recovers
+HELD = "held"  # open itself, but the service cannot get to it today
+WORDS = {
+    ServiceState.OPEN: gettext_lazy("Open"),
+    ServiceState.PARTIAL: gettext_lazy("Limited"),
+    ServiceState.CLOSED: gettext_lazy("Closed"),
+    WAITING: gettext_lazy("Waiting for system recovery"),
+    HELD: gettext_lazy("Waiting for the other steps"),
+    ServiceState.UNKNOWN: gettext_lazy("Status cannot be confirmed yet"),
+}
+SYSTEM_WORDS = {
+    SystemState.UP: gettext_lazy("Working normally"),
+    SystemState.DEGRADED: gettext_lazy("Disrupted"),
+    SystemState.DOWN: gettext_lazy("Not working"),
+    SystemState.UNKNOWN: gettext_lazy("Status cannot be confirmed yet"),
+}
+ICONS = {
+    ServiceState.OPEN: "open",
+    ServiceState.PARTIAL: "partial",
+    ServiceState.CLOSED: "closed",
+    WAITING: "waiting",
+    HELD: "held",
+    SystemState.UP: "open",
+    SystemState.DEGRADED: "partial",
+    SystemState.DOWN: "closed",
+}
+TONES = {  # the colour family of a state, for CSS
+    ServiceState.OPEN: "ok",
+    SystemState.UP: "ok",
+    ServiceState.PARTIAL: "warn",
+    SystemState.DEGRADED: "warn",
+    WAITING: "warn",
+    HELD: "muted",
+    ServiceState.CLOSED: "bad",
+    SystemState.DOWN: "bad",
+}
+
+
+def state_word(state: str, kind: str = "") -> str:
+    """The public word for a state; ``kind="system"`` for an upstream system's."""
+    words = SYSTEM_WORDS if kind == "system" else WORDS
+    return str(words.get(state, WORDS[ServiceState.UNKNOWN]))
+
+
+def as_datetime(value: datetime | str | None) -> datetime | None:
+    """An aware datetime from a datetime or an ISO 8601 string; None when it is neither."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=WIB)
+
+
+def clock_format() -> str:
+    """The time-of-day format of the active language ("H.i" in Indonesian)."""
+    return pgettext("time of day, PHP-style date format", "H:i")
+
+
+def format_day(value: date) -> str:
+    """A day in words: "Jumat, 21 Juni 2024"."""
+    return dateformat.format(value, DAY_FORMAT)
+
+
+def format_clock(value: datetime | time) -> str:
+    """A time of day: "08.00" in Indonesian, "08:00" in English."""
+    return dateformat.time_format(value, clock_format())
+
+
+def format_datetime(value: datetime | str | None) -> str:
+    """A moment in WIB: "Jumat, 21 Juni 2024 pukul 08.00 WIB" ("" when there is none)."""
+    moment = as_datetime(value)
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, WIB)
+    return _("%(date)s at %(time)s WIB") % {"date": format_day(local), "time": format_clock(local)}
+
+
+def datetime_pattern() -> str:
+    """``format_datetime``'s shape with named slots, for the page script to fill in."""
+    clock = clock_format().replace("H", "{hour}").replace("i", "{minute}")
+    return _("%(date)s at %(time)s WIB") % {
+        "date": "{weekday}, {day} {month} {year}",
+        "time": clock,
+    }
+
+
+@register.filter
+def wib(value: datetime | str | None) -> str:
+    """Format a moment in WIB, Indonesian style in Indonesian."""
+    return format_datetime(value)
+
+
+@register.filter
+def iso(value: datetime | str | None) -> str:
+    """A machine-readable moment for ``<time datetime>``."""
+    moment = as_datetime(value)
+    return timezone.localtime(moment, WIB).isoformat() if moment else ""
+
+
+@register.inclusion_tag("portal/_badge.html")
+def badge(state: str, kind: str = "") -> dict:
+    """An icon and a word for a state."""
+    known = state in (SYSTEM_WORDS if kind == "system" else WORDS)
+    shown = state if known else ServiceState.UNKNOWN
+    return {
+        "state": shown,
+        "word": state_word(shown, kind),
+        "icon": ICONS.get(shown, "unknown"),
+        "tone": TONES.get(shown, "muted"),
+    }

@@ -1,0 +1,180 @@
+"""Presentation helpers of the pages: WIB dates in both languages, state words, fingerprints."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from portal import views
+from portal.templatetags.portal_tags import (
+    datetime_pattern,
+    format_clock,
+    format_datetime,
+    format_day,
+    state_word,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+REOPENING = datetime(2024, 6, 21, 8, 0, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "expected"),
+    [
+        ("id", REOPENING, "Jumat, 21 Juni 2024 pukul 08.00 WIB"),
+        ("en", REOPENING, "Friday, 21 June 2024 at 08:00 WIB"),
+        ("id", datetime(2024, 6, 20, 1, 5, tzinfo=UTC), "Kamis, 20 Juni 2024 pukul 08.05 WIB"),
+        ("id", "2024-06-23T09:30:00+07:00", "Minggu, 23 Juni 2024 pukul 09.30 WIB"),
+        ("id", "2024-07-01T00:00:00+00:00", "Senin, 1 Juli 2024 pukul 07.00 WIB"),
+        ("id", None, ""),
+        ("id", "not a date", ""),
+    ],
+)
+def test_moments_are_written_in_wib_indonesian_style(lang, value, expected):
+    with translation.override(lang):
+        assert format_datetime(value) == expected
+
+
+def test_days_and_clock_times_follow_the_language():
+    with translation.override("id"):
+        assert format_day(date(2024, 6, 22)) == "Sabtu, 22 Juni 2024"
+        assert format_clock(time(16, 30)) == "16.30"
+    with translation.override("en"):
+        assert format_day(date(2024, 6, 22)) == "Saturday, 22 June 2024"
+        assert format_clock(time(16, 30)) == "16:30"
+
+
+@pytest.mark.parametrize(
+    ("lang", "pattern"),
+    [
+        ("id", "{weekday}, {day} {month} {year} pukul {hour}.{minute} WIB"),
+        ("en", "{weekday}, {day} {month} {year} at {hour}:{minute} WIB"),
+    ],
+)
+def test_the_script_gets_the_same_shape_of_moment(lang, pattern):
+    with translation.override(lang):
+        assert datetime_pattern() == pattern
+
+
+def test_wib_filter_in_a_template():
+    template = Template("{% load portal_tags %}{{ moment|wib }}")
+    with translation.override("id"):
+        assert template.render(Context({"moment": REOPENING})) == (
+            "Jumat, 21 Juni 2024 pukul 08.00 WIB"
+        )
+
+
+@pytest.mark.parametrize(
+    ("state", "indonesian", "english", "icon"),
+    [
+        ("open", "Buka", "Open", "open"),
+        ("partial", "Terbatas", "Limited", "partial"),
+        ("closed", "Tutup", "Closed", "closed"),
+        ("waiting", "Menunggu pemulihan sistem", "Waiting for system recovery", "waiting"),
+        ("unknown", "Status belum dapat dipastikan", "Status cannot be confirmed yet", "unknown"),
+        ("held", "Menunggu tahap lain", "Waiting for the other steps", "held"),
+        ("nonsense", "Status belum dapat dipastikan", "Status cannot be confirmed yet", "unknown"),
+    ],
+)
+def test_every_state_has_a_word_and_an_icon(state, indonesian, english, icon):
+    template = Template("{% load portal_tags %}{% badge state %}")
+    for lang, word in (("id", indonesian), ("en", english)):
+        with translation.override(lang):
+            html = template.render(Context({"state": state}))
+            assert html.endswith(f"</svg>{word}</span>")
+            assert f'href="#ic-{icon}"' in html
+
+
+@pytest.mark.parametrize(
+    ("state", "indonesian"),
+    [
+        ("up", "Berfungsi normal"),
+        ("degraded", "Terganggu"),
+        ("down", "Tidak berfungsi"),
+        ("unknown", "Status belum dapat dipastikan"),
+    ],
+)
+def test_every_system_state_has_a_word(state, indonesian):
+    with translation.override("id"):
+        assert state_word(state, "system") == indonesian
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "joined"),
+    [
+        ("id", ["pemeriksaan cekal"], "pemeriksaan cekal"),
+        ("id", ["a", "b", "c"], "a, b dan c"),
+        ("en", ["PDN", "sistem cekal"], "PDN and sistem cekal"),
+    ],
+)
+def test_lists_are_joined_in_the_language(lang, words, joined):
+    with translation.override(lang):
+        assert views.join_words(words) == joined
+
+
+def test_names_are_lowered_inside_sentences_but_acronyms_are_kept():
+    assert views.sentence_case("Pencetakan paspor") == "pencetakan paspor"
+    assert views.sentence_case("PDN") == "PDN"
+    assert views.system_label("Sistem cekal (cegah tangkal)") == "sistem cekal"
+
+
+# --- Fingerprints (portal.js computes the same) ---------------------------------------------
+
+DOCUMENT = {
+    "generated_at": "2024-06-21T08:00:00+07:00",
+    "stale": False,
+    "systems": [{"code": "pdn", "state": "degraded"}, {"code": "cekal", "state": "down"}],
+    "offices": [
+        {
+            "code": "palembang",
+            "stages": [
+                {"code": "interview", "state": "open", "reason": "", "since": None},
+                {"code": "printing", "state": "closed", "reason": "Menunggu", "since": "x"},
+            ],
+            "services": [
+                {
+                    "code": "passport-regular",
+                    "state": "partial",
+                    "available_stages": ["interview"],
+                    "reason": "Pencetakan — menunggu",
+                }
+            ],
+        }
+    ],
+    "advisories": [{"id": 3, "phase": "monitoring", "updated_at": "2024-06-21T09:00:00+07:00"}],
+}
+
+
+def test_fnv1a_matches_the_reference_vectors():
+    assert views.fnv1a("") == "811c9dc5"
+    assert views.fnv1a("a") == "e40c292c"
+    assert views.fnv1a("foobar") == "bf9cf968"
+
+
+def test_fingerprint_ignores_the_generation_time():
+    later = copy.deepcopy(DOCUMENT)
+    later["generated_at"] = "2024-06-21T08:00:10+07:00"
+    assert views.fingerprint(later) == views.fingerprint(DOCUMENT)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(stale=True),
+        lambda d: d["systems"][1].update(state="up"),
+        lambda d: d["offices"][0]["stages"][1].update(state="open"),
+        lambda d: d["offices"][0]["stages"][1].update(reason="Ditutup"),
+        lambda d: d["offices"][0]["services"][0]["available_stages"].append("printing"),
+        lambda d: d["advisories"][0].update(updated_at="2024-06-21T10:00:00+07:00"),
+        lambda d: d["advisories"].clear(),
+    ],
+)
+def test_fingerprint_changes_with_what_the_page_shows(change):
+    changed = copy.deepcopy(DOCUMENT)
+    change(changed)
+    assert views.fingerprint(changed) != views.fingerprint(DOCUMENT)
