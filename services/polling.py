@@ -241,11 +241,16 @@ def poll_systems() -> dict[str, Reading]:
 
 def poll_once_exclusively(wait: float = 0) -> dict[str, Reading] | None:
     """Poll unless another poll runs (waiting up to ``wait`` s); return the readings or None."""
-    with single_flight(LOCK_NAME, timeout=poll_budget(), wait=wait) as acquired:
+    with single_flight(LOCK_NAME, timeout=lock_timeout(), wait=wait) as acquired:
         if not acquired:
             log.info("another poll is running; skipping this one")
             return None
         return poll_systems()
+
+
+def lock_timeout() -> float:
+    """How long the poll lock lasts: ``POLL_LOCK_TIMEOUT_SECONDS``, else the poll budget."""
+    return settings.POLL_LOCK_TIMEOUT_SECONDS or poll_budget()
 
 
 def poll_budget() -> float:
