@@ -48,6 +48,7 @@ class PortalFeed(Feed):
         lang = request.GET.get("lang")
         if lang is not None and lang not in LANGS:
             raise Http404(f"lang must be one of {', '.join(LANGS)}")
+        published()  # a recompute on this read records events the feed must include
         with translation.override(lang or _negotiated(request)):
             response = super().__call__(request, *args, **kwargs)
         modified = parse_http_date_safe(response.get("Last-Modified", ""))
