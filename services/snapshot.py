@@ -277,6 +277,9 @@ def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[li
     current = {
         _key(row): row for row in CurrentState.objects.select_related("office", "stage", "service")
     }
+    systems = {s.code: s for s in inputs.systems}
+    changed = [s.code for s in snapshot.systems if systems[s.code].state != s.state]
+    needs = _needs(inputs)
     seen: set[tuple[str, str, str]] = set()
     events, creates, updates = [], [], []
     for office in snapshot.offices:
@@ -286,6 +289,11 @@ def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[li
             seen.add(key)
             row = current.get(key)
             if row is not None and row.state == status.state:
+                if row.cause != status.cause:
+                    # Same state for a new reason (an override now holds what a system did):
+                    # the transition that ends it must be told what it ends.
+                    row.cause = status.cause
+                    updates.append(row)
                 continue
             target = (
                 {"stage": stages[status.code]}
@@ -302,6 +310,9 @@ def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[li
                     cause=event_cause,
                     reason=_reason(status),
                     actor=actor if event_cause in _ACTOR_CAUSES else None,
+                    system=systems.get(
+                        _explaining_system(event_cause, status, needs[kind, status.code], changed)
+                    ),
                     at=now,
                     **target,
                 )
@@ -341,6 +352,29 @@ def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[li
 
 
 _ACTOR_CAUSES = {Cause.OVERRIDE, Cause.CLOSURE, Cause.DECLARATION}
+_SYSTEM_CAUSES = {Cause.SYSTEM, Cause.DECLARATION, Cause.STALE}
+
+
+def _needs(inputs: Inputs) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The systems each stage and service depends on, keyed by ("stage"|"service", code)."""
+    stages: dict[str, tuple[str, ...]] = {s.code: () for s in inputs.stages}
+    for r in inputs.engine["requirements"]:
+        stages[r.stage] += (r.system,)
+    needs = {("stage", code): systems for code, systems in stages.items()}
+    for service in inputs.engine["services"]:
+        needs["service", service.code] = tuple(
+            dict.fromkeys(system for stage in service.stages for system in stages.get(stage, ()))
+        )
+    return needs
+
+
+def _explaining_system(cause: str, status, needs: tuple[str, ...], changed: list[str]) -> str:
+    """The system behind a system-caused transition: one it waits for, else one that changed."""
+    if cause not in _SYSTEM_CAUSES:
+        return ""
+    waiting = list(status.waiting_for)
+    candidates = [c for c in waiting if c in changed] + waiting + [c for c in changed if c in needs]
+    return candidates[0] if candidates else ""
 
 
 def _key(row: CurrentState) -> tuple[str, str, str]:

@@ -14,6 +14,7 @@ from django.db import connection
 from services import polling
 from services.locks import redis_lock_key, single_flight
 from services.models import HealthObservation
+from services.simulator import set_fault
 from tests.stack import point_poller_at, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +123,6 @@ def test_the_file_lock_is_freed_when_its_holder_is_killed(settings, unreachable,
 def test_two_polls_started_together_run_once(lock_backend, settings, live_server):
     point_poller_at(settings, live_server.url)
     settings.SIMULATOR_SLOW_SECONDS, settings.HEALTH_READ_TIMEOUT = 1.0, 5.0
-    from services.simulator import set_fault
-
     set_fault("slow")  # the first poll is still waiting on the simulator when the second starts
     barrier = threading.Barrier(2)
     results: list[object] = []
