@@ -1,0 +1,299 @@
+"""The public pages in real Chromium on a live server: words, refresh, language, layout, a11y."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone, translation
+
+from portal.choices import AdvisoryPhase, AdvisorySeverity
+from portal.models import Advisory, AdvisoryUpdate
+from portal.templatetags.portal_tags import format_datetime
+from services.snapshot import published, recompute
+from tests.factories import set_systems
+
+pytestmark = [
+    pytest.mark.integration,
+    # Seed rows come from a data migration: restore them after each flush.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHASES = {
+    "all-down": {"pdn": "down", "cekal": "down"},
+    "partial": {"pdn": "degraded", "cekal": "down"},
+    "cekal-back": {"pdn": "degraded", "cekal": "up"},
+    "recovered": {"pdn": "up", "cekal": "up"},
+}
+
+
+def enter(phase: str) -> None:
+    set_systems(**PHASES[phase])
+    recompute()
+
+
+@pytest.fixture(autouse=True)
+def _live_settings(settings, monkeypatch):
+    """Poll every second, keep observations fresh, serve static files without a manifest."""
+    settings.POLL_INTERVAL_SECONDS = 1.0
+    settings.STALE_AFTER_SECONDS = 3600.0
+    # The live server's static handler finds files by their source names; whitenoise's
+    # hashed names are covered by the page tests.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls made here
+    # between browser steps are ordinary blocking calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser(chromium_path: str) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url: str, width: int = 1280, **options):
+    context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
+    page.errors = errors
+    return page
+
+
+def main_text(page) -> str:
+    return " ".join(page.inner_text("main").split())
+
+
+def publish_advisory() -> Advisory:
+    advisory = Advisory.objects.create(
+        title_id="Tunda pengurusan yang tidak mendesak",
+        title_en="Postpone non-urgent business",
+        body_id="Datang lebih awal ke bandara dan TPI.",
+        body_en="Arrive early at airports and checkpoints.",
+        severity=AdvisorySeverity.MAJOR,
+        phase=AdvisoryPhase.IDENTIFIED,
+        published_at=timezone.now() - timedelta(hours=1),
+    )
+    AdvisoryUpdate.objects.create(
+        advisory=advisory,
+        phase=AdvisoryPhase.IDENTIFIED,
+        body_id="Pencetakan paspor menunggu sistem cekal.",
+        at=timezone.now() - timedelta(minutes=30),
+    )
+    return advisory
+
+
+@pytest.mark.parametrize(
+    ("phase", "regular", "express", "permit"),
+    [
+        (
+            "all-down",
+            "Paspor reguler Tutup Layanan ini belum dapat dimulai hari ini.",
+            "Paspor percepatan satu hari selesai Tutup",
+            "Izin tinggal terbatas (ITAS) Tutup",
+        ),
+        (
+            "partial",
+            "Paspor reguler Terbatas Hari ini Anda dapat: wawancara, biometrik, foto.",
+            "Paspor percepatan satu hari selesai Tutup",
+            "Izin tinggal terbatas (ITAS) Terbatas Hari ini Anda dapat: biometrik.",
+        ),
+        (
+            "cekal-back",
+            "Paspor reguler Terbatas Hari ini Anda dapat: wawancara, biometrik, foto, "
+            "pemeriksaan cekal. Pencetakan paspor menunggu pemulihan PDN.",
+            "Paspor percepatan satu hari selesai Tutup",
+            "Izin tinggal terbatas (ITAS) Terbatas Hari ini Anda dapat: biometrik, "
+            "pemeriksaan cekal.",
+        ),
+        (
+            "recovered",
+            "Paspor reguler Buka Hari ini layanan ini dapat diselesaikan sepenuhnya.",
+            "Paspor percepatan satu hari selesai Buka",
+            "Izin tinggal terbatas (ITAS) Buka",
+        ),
+    ],
+)
+def test_overview_shows_each_june_phase(browser, live_server, phase, regular, express, permit):
+    enter(phase)
+    page = open_page(browser, live_server.url)
+    text = main_text(page)
+    for office in ("Palembang", "Muara Enim"):
+        assert office in text
+    for words in (regular, express, permit):
+        assert text.count(words) == 2, words  # at both offices
+    assert page.errors == []
+
+
+def test_page_updates_in_place_after_the_state_changes(browser, live_server):
+    enter("all-down")
+    page = open_page(browser, live_server.url)
+    assert "Hari ini Anda dapat" not in main_text(page)
+    page.evaluate("window.sameDocument = true")
+    favicon = page.get_attribute("#favicon", "href")
+
+    enter("partial")
+    page.wait_for_function(
+        "() => document.querySelector('main').innerText.includes("
+        "'Hari ini Anda dapat: wawancara, biometrik, foto.')",
+        timeout=15000,
+    )
+    assert page.evaluate("window.sameDocument") is True  # no reload
+    assert page.get_attribute("main", "data-refreshes") == "1"
+    headline = page.inner_text("#live-headline")
+    assert "Layanan terbatas: pemeriksaan cekal dan pencetakan paspor menunggu pemulihan" in (
+        headline
+    )
+    assert page.get_attribute("#favicon", "href") != favicon
+    assert "favicon-partial" in page.get_attribute("#favicon", "href")
+    assert page.errors == []
+
+
+def test_a_new_snapshot_without_changes_only_moves_the_updated_time(browser, live_server):
+    enter("partial")
+    page = open_page(browser, live_server.url)
+    later = recompute(now=timezone.now() + timedelta(minutes=7)).snapshot.generated_at
+    with translation.override("id"):
+        expected = format_datetime(later)
+    assert page.inner_text("#updated-at") != expected
+    page.wait_for_function(
+        "text => document.getElementById('updated-at').textContent === text",
+        arg=expected,
+        timeout=15000,
+    )
+    # The page and the script agree on the fingerprint: no fetch of the page was needed.
+    assert page.get_attribute("main", "data-refreshes") is None
+    assert page.evaluate("Number(document.querySelector('main').dataset.polls)") >= 1
+    assert page.errors == []
+
+
+def test_english_switch_sticks_across_pages_and_visits(browser, live_server):
+    enter("partial")
+    page = open_page(browser, live_server.url)
+    assert page.get_attribute("html", "lang") == "id"
+    page.click("text=English")
+    page.wait_for_selector("html[lang=en]")
+    assert "Today you can: interview, biometrics, photo." in main_text(page)
+    page.click("text=Stages, address, opening hours and history of Kantor Imigrasi Kelas I TPI")
+    page.wait_for_selector("h2:has-text('Services today')")
+    assert page.get_attribute("html", "lang") == "en"
+    page.goto(live_server.url + "/")
+    assert "Services are limited" in main_text(page)
+    page.click("text=Bahasa Indonesia")
+    page.wait_for_selector("html[lang=id]")
+    assert "Layanan terbatas" in main_text(page)
+
+
+def test_english_page_refreshes_in_english(browser, live_server):
+    enter("all-down")
+    page = open_page(browser, live_server.url)
+    page.click("text=English")
+    page.wait_for_selector("html[lang=en]")
+    enter("partial")
+    page.wait_for_function(
+        "() => document.querySelector('main').innerText.includes("
+        "'Today you can: interview, biometrics, photo.')",
+        timeout=15000,
+    )
+    assert "Hari ini" not in main_text(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/kantor/palembang/", "/kantor/muara-enim/", "advisory"])
+def test_no_horizontal_scroll_at_360_px(browser, live_server, path):
+    set_systems(now=timezone.now() - timedelta(hours=2), pdn="degraded", cekal="down")
+    recompute()  # stale: the banner is shown as well
+    advisory = publish_advisory()
+    if path == "advisory":
+        path = f"/pengumuman/{advisory.pk}/"
+    page = open_page(browser, live_server.url + path, width=360)
+    assert page.is_visible(".banner.stale")
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1] == 360
+
+
+def test_history_bars_show_their_figure_on_focus_and_move_with_arrow_keys(browser, live_server):
+    enter("partial")
+    page = open_page(browser, live_server.url + "/kantor/palembang/")
+    bars = page.locator("ol.bars").first.locator("li")
+    assert bars.count() == 90
+    assert (
+        page.evaluate(
+            "[...document.querySelectorAll('ol.bars')[0].children]"
+            ".filter(li => li.tabIndex === 0).length"
+        )
+        == 1
+    )
+    bars.nth(89).focus()
+    assert bars.nth(89).locator(".tip").is_visible()
+    page.keyboard.press("ArrowLeft")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == bars.nth(88).inner_text()
+    assert bars.nth(88).locator(".tip").is_visible()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_axe_finds_no_wcag_violations(browser, live_server, width):
+    enter("partial")
+    advisory = publish_advisory()
+    source = AXE.read_text()
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    for path in ("/", "/kantor/palembang/", f"/pengumuman/{advisory.pk}/"):
+        for lang in ("id", "en"):
+            context.add_cookies(
+                [
+                    {
+                        "name": django_settings.LANGUAGE_COOKIE_NAME,
+                        "value": lang,
+                        "url": live_server.url,
+                    }
+                ]
+            )
+            page.goto(live_server.url + path)
+            page.add_script_tag(content=source)
+            result = page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+            )
+            violations = [
+                {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+                for v in result["violations"]
+            ]
+            assert violations == [], f"{path} ({lang}): {json.dumps(violations)}"
+            assert len(result["passes"]) > 10
+
+
+def test_pages_work_without_javascript(browser, live_server):
+    enter("partial")
+    page = open_page(browser, live_server.url, java_script_enabled=False)
+    assert "Hari ini Anda dapat: wawancara, biometrik, foto." in main_text(page)
+    page.click("text=English")
+    page.wait_for_selector("html[lang=en]")
+    assert "Today you can: interview, biometrics, photo." in main_text(page)
+    assert published().snapshot.stale is False
