@@ -154,7 +154,7 @@ def _service_item(status, office: str, bundle: Published) -> LiveItem:
     detail = _detail(status, bundle)
     if status.available_stages and status.waiting_stages:
         names = ", ".join(bundle.stage_names[c][0] for c in status.available_stages)
-        detail = f"bisa hari ini: {names}. {detail}".strip()
+        detail = f"bisa hari ini: {names}; {detail}" if detail else f"bisa hari ini: {names}"
     return LiveItem(
         name=bundle.service_names[status.code][0],
         badge=state_badge(status.state),
