@@ -40,7 +40,8 @@ ERRORS = {
 CACHE_HEADERS = {
     "ETag": "Strong validator of this representation; send it back as `If-None-Match`.",
     "Last-Modified": "When the data behind this representation last changed.",
-    "Cache-Control": "`public, max-age=<poll interval>, stale-while-revalidate, stale-if-error`.",
+    "Cache-Control": "Public reads: `public, max-age=<poll interval>, stale-while-revalidate, "
+    "stale-if-error`; token reads: `private, no-cache`.",
 }
 
 
@@ -56,11 +57,10 @@ def document_errors(result: dict, generator, request, public) -> dict:
 
 def _document_operation(path: str, method: str, operation: dict) -> None:
     responses = operation.setdefault("responses", {})
-    writes = method in ("post", "put", "patch", "delete")
     codes = ["400", "406", "429"]
     if "{" in path:
         codes.append("404")
-    if writes:
+    if operation.get("security") and {} not in operation["security"]:  # token required
         codes += ["401", "403"]
     if method in ("post", "put", "patch"):
         codes.append("415")

@@ -7,6 +7,7 @@ the serializers here describe them. Write bodies are validated here, and the bus
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from offices.models import Office, OfficeClosure
@@ -63,6 +64,7 @@ class OfficeSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(many=False)  # an object, not a list of them
 class OfficeListSerializer(SnapshotSerializer):
     offices = OfficeSerializer(many=True)
 
@@ -81,6 +83,7 @@ class SystemSerializer(serializers.Serializer):
     changed_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema_serializer(many=False)  # an object, not a list of them
 class SystemListSerializer(SnapshotSerializer):
     systems = SystemSerializer(many=True)
 
@@ -130,6 +133,7 @@ class AdvisorySerializer(serializers.Serializer):
     updates = AdvisoryUpdateSerializer(many=True, help_text="Newest first.")
 
 
+@extend_schema_serializer(many=False)  # an object, not a list of them
 class AdvisoryListSerializer(serializers.Serializer):
     advisories = AdvisorySerializer(many=True)
 
@@ -141,7 +145,7 @@ def cursor_page(name: str, item: type[serializers.Serializer]) -> type[serialize
         "previous": serializers.URLField(allow_null=True, help_text="The previous page."),
         "results": item(many=True),
     }
-    return type(name, (serializers.Serializer,), fields)
+    return extend_schema_serializer(many=False)(type(name, (serializers.Serializer,), fields))
 
 
 EventPageSerializer = cursor_page("EventPage", EventSerializer)

@@ -7,11 +7,13 @@ change and of the status events it causes.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,9 +21,11 @@ from rest_framework.views import APIView
 from offices.models import Office, OfficeClosure
 from services import overrides
 from services.models import Override, UpstreamSystem
+from services.snapshot import published
 
 from . import serializers as s
 from .auth import ApiTokenAuthentication, TokenWriteThrottle
+from .conditional import conditional, strong_etag
 from .errors import NotFound
 from .params import check_parameters
 
@@ -42,6 +46,26 @@ class TokenWriteMixin:
         super().initial(request, *args, **kwargs)
         check_parameters(request, set())
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Token reads are conditional too, but private to the token holder."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.render()
+            response["Cache-Control"] = "private, no-cache"
+            modified = getattr(self, "last_modified", None)
+            return conditional(request, response, strong_etag(response.content), modified)
+        return response
+
+    def list(self, request: Request) -> Response:
+        rows = list(self.get_queryset())
+        self.last_modified = newest_change(rows)
+        return Response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        row = self.get_object()
+        self.last_modified = newest_change([row])
+        return Response(self.get_serializer(row).data)
+
     def get_object(self):
         pk = self.kwargs["pk"]
         found = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
@@ -50,10 +74,14 @@ class TokenWriteMixin:
         return found
 
 
+def newest_change(rows) -> datetime:
+    """When the newest of ``rows`` was created or cleared (else when state last changed)."""
+    moments = [t for row in rows for t in (row.created_at, row.cleared_at) if t is not None]
+    return max(moments) if moments else published().snapshot.generated_at
+
+
 class OverrideViewSet(
     TokenWriteMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """Force a stage or service open or closed at an office, and end it again."""
@@ -97,8 +125,6 @@ class OverrideViewSet(
 
 class ClosureViewSet(
     TokenWriteMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
     """Close a whole office for a window, and end or cancel the closure."""
