@@ -52,7 +52,10 @@ class OfficeScopedAdmin(admin.ModelAdmin):
         rows = super().get_queryset(request)
         if request.user.is_superuser:
             return rows
-        return rows.filter(**{f"{self.office_field}__in": scoped_offices(request)}).distinct()
+        rows = rows.filter(**{f"{self.office_field}__in": scoped_offices(request)})
+        # Rows that concern several offices match once per office in scope.
+        many = self.model._meta.get_field(self.office_field).many_to_many
+        return rows.distinct() if many else rows
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == self.office_field:
@@ -100,6 +103,9 @@ class OfficeAdmin(admin.ModelAdmin):
         rows = super().get_queryset(request)
         return rows if request.user.is_superuser else rows.filter(pk__in=scoped_offices(request))
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an office's status history would go with it
+
 
 class UserOfficeMembershipInline(admin.TabularInline):
     model = OfficeMembership
@@ -124,3 +130,6 @@ class StaffUserAdmin(UserAdmin):
     """Django's user admin, with where each staff account may act."""
 
     inlines = [UserOfficeMembershipInline, UserRegionMembershipInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: the audit trail keeps saying who did what

@@ -175,6 +175,9 @@ class StageAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_id", "name_en"]
     inlines = [StageRequirementInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its status history would go with it
+
 
 class ServiceStageInline(admin.TabularInline):
     model = ServiceStage
@@ -187,6 +190,9 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_id", "name_en"]
     filter_horizontal = ["offices"]
     inlines = [ServiceStageInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its status history would go with it
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
