@@ -7,6 +7,8 @@ one the schema documents (status, content type, body, headers).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
@@ -36,15 +38,21 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 25
 
 
-def _keep_test_connection() -> None:
+@contextmanager
+def connection_kept_open():
     """Stop Django closing the database connection after each WSGI request (as its test
     client does), so that requests run inside the test's transaction."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
-_keep_test_connection()
-schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+with connection_kept_open():
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 schema.config.generation.update(
     modes=["positive", "negative"], max_examples=EXAMPLES_PER_OPERATION, deterministic=True
 )
@@ -58,6 +66,8 @@ def _world(db, settings):
     }
     AnonReadThrottle.reset()
     set_systems(pdn="degraded", cekal="down")
+    with connection_kept_open():
+        yield
 
 
 @pytest.fixture
