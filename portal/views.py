@@ -9,6 +9,7 @@ history's and the advisory's own. The language is the visitor's choice (a cookie
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import wraps
@@ -31,15 +32,20 @@ from services.snapshot import Published
 from . import history
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory
-from .status import LANGS, current_status
+from .status import LANGS, current_status, localized
 from .templatetags.portal_tags import (
     HELD,
     WAITING,
+    capitalize,
     datetime_pattern,
     format_clock,
     format_day,
-    state_word,
+    join_words,
+    sentence_case,
+    system_label,
 )
+
+log = logging.getLogger(__name__)
 
 STAFF_CAUSES = (Cause.OVERRIDE, Cause.CLOSURE)
 HISTORY_CACHE_SECONDS = 60
@@ -67,39 +73,14 @@ def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapped
 
 
-# --- Words --------------------------------------------------------------------------------
-
-
-def sentence_case(text: str) -> str:
-    """Lower a name's first letter for use inside a sentence, unless it is an acronym."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def capitalize(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def join_words(words: Sequence[str]) -> str:
-    """ "a, b and c" in the active language."""
-    if len(words) <= 1:
-        return "".join(words)
-    return _("%(items)s and %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}
-
-
-def system_label(name: str) -> str:
-    """A system's short name for sentences: "PDN (Pusat Data Nasional)" → "PDN"."""
-    return sentence_case(name.split(" (")[0])
+# --- Services as journeys -----------------------------------------------------------------
 
 
 def systems_phrase(codes: Iterable[str], bundle: Published) -> str:
+    """The systems named by ``codes``, in the snapshot's order, as words: "PDN and …"."""
     order = list(bundle.system_names)
     unique = sorted(set(codes), key=lambda c: order.index(c) if c in order else len(order))
     return join_words([system_label(bundle.system_names.get(c, c)) for c in unique])
-
-
-# --- Services as journeys -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -177,36 +158,26 @@ def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Publish
 
 def step_explanations(steps: list[Step], bundle: Published) -> list[str]:
     """Why the steps that are not open are not, grouped by cause."""
+    groups = [
+        (WAITING, _("%(stages)s: waiting for %(systems)s to recover.")),
+        (
+            ServiceState.UNKNOWN,
+            _("%(stages)s: status cannot be confirmed yet, no recent data from %(systems)s."),
+        ),
+    ]
     sentences = []
-    waiting = [s for s in steps if s.state == WAITING]
-    if waiting:
-        sentences.append(
-            _("%(stages)s: waiting for %(systems)s to recover.")
-            % {
-                "stages": capitalize(join_words([sentence_case(s.name) for s in waiting])),
-                "systems": systems_phrase((c for s in waiting for c in s.waiting_for), bundle),
-            }
-        )
-    unknown = [s for s in steps if s.state == ServiceState.UNKNOWN]
-    if unknown:
-        sentences.append(
-            _("%(stages)s: status cannot be confirmed yet, no recent data from %(systems)s.")
-            % {
-                "stages": capitalize(join_words([sentence_case(s.name) for s in unknown])),
-                "systems": systems_phrase((c for s in unknown for c in s.waiting_for), bundle),
-            }
-        )
-    for step in steps:
-        if step.state == ServiceState.CLOSED and step.reason:
-            sentences.append(
-                _("%(stage)s: closed by the office: %(reason)s")
-                % {"stage": step.name, "reason": step.reason}
-            )
+    for state, sentence in groups:
+        group = [s for s in steps if s.state == state]
+        if group:
+            stages = capitalize(join_words([sentence_case(s.name) for s in group]))
+            systems = systems_phrase((c for s in group for c in s.waiting_for), bundle)
+            sentences.append(sentence % {"stages": stages, "systems": systems})
+    sentences += [
+        _("%(stage)s: closed by the office: %(reason)s") % {"stage": s.name, "reason": s.reason}
+        for s in steps
+        if s.state == ServiceState.CLOSED and s.reason
+    ]
     return sentences
-
-
-def localized(names: tuple[str, str]) -> str:
-    return names[1] if translation.get_language() == "en" and names[1] else names[0]
 
 
 # --- The whole picture --------------------------------------------------------------------
@@ -293,6 +264,7 @@ def stage_row(stage: dict, status: StageStatus | None) -> dict:
 
 
 def class_label(value: str) -> str:
+    """The office class in words ("Kelas I"), or the raw value when it is not a known one."""
     try:
         return str(OfficeClass(value).label)
     except ValueError:
@@ -350,20 +322,21 @@ def advisory_cards(document: dict, office: str | None = None) -> dict[str, list[
 
 
 def choice_label(choices, value: str) -> str:
+    """A choice's label in the active language, or the raw value when it is not a choice."""
     try:
         return str(choices(value).label)
     except ValueError:
         return value
 
 
-def page_context(request: HttpRequest, cards: Sequence[ServiceCard], bundle, document) -> dict:
+def page_context(cards: Sequence[ServiceCard], document: dict, etag: str) -> dict:
     """What every page shows about freshness, and what the page script needs."""
     state = overall_state(cards, document["stale"])
     lang = translation.get_language()
     return {
         "status": document,
+        "etag": etag,
         "overall": state,
-        "overall_word": state_word(state),
         "favicon": f"portal/favicon-{state}.svg",
         "fingerprint": fingerprint(document),
         "status_url": reverse("api-v1:status") + f"?lang={lang}",
@@ -388,8 +361,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     offices = office_views(document, bundle)
     cards = [c for o in offices for c in o.services]
     context = {
-        **page_context(request, cards, bundle, document),
-        "etag": etag,
+        **page_context(cards, document, etag),
         "headline": headline(cards, document["stale"], bundle),
         "offices": offices,
         "advisories": advisory_cards(document),
@@ -406,8 +378,7 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
     if office is None or info is None:
         raise Http404(code)
     context = {
-        **page_context(request, office.services, bundle, document),
-        "etag": etag,
+        **page_context(office.services, document, etag),
         "office": office,
         "info": info,
         "headline": headline(office.services, document["stale"], bundle),
@@ -432,8 +403,7 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bundle, document, etag = load(request)
     cards = [c for o in office_views(document, bundle) for c in o.services]
     context = {
-        **page_context(request, cards, bundle, document),
-        "etag": etag,
+        **page_context(cards, document, etag),
         "advisory": advisory_view(advisory),
     }
     return render(request, "portal/advisory.html", context)
@@ -482,7 +452,7 @@ def history_rows(office: OfficeView, info, bundle: Published) -> list[dict]:
 def cached_history(office: OfficeView, info, bundle: Published) -> dict:
     """The office's history figures, recomputed at most once a minute per snapshot."""
     key = f"portal:history:{office.code}:{bundle.token}"
-    figures = cache.get(key)
+    figures = cache_get(key)
     if figures is None:
         figures = history.office_history(
             office.code,
@@ -491,8 +461,24 @@ def cached_history(office: OfficeView, info, bundle: Published) -> dict:
             tz=ZoneInfo(info.timezone),
             now=timezone.now(),
         )
-        cache.set(key, figures, HISTORY_CACHE_SECONDS)
+        cache_set(key, figures, HISTORY_CACHE_SECONDS)
     return figures
+
+
+def cache_get(key: str) -> object:
+    # The cache only saves work: a dead Redis must not take the page down with it.
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("cache unavailable; computing the history afresh", exc_info=True)
+        return None
+
+
+def cache_set(key: str, value: object, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        log.warning("cache unavailable; not caching the history", exc_info=True)
 
 
 def percent(part: float, whole: float) -> str:
@@ -519,6 +505,7 @@ def history_bar(figure: history.DayFigure) -> Bar:
 
 
 def shade(share: float, unknown_seconds: int) -> str:
+    """The CSS class of a day: s0 (open all hours) to s4 (closed over three quarters)."""
     if share == 0:
         return "unk" if unknown_seconds else "s0"
     return f"s{min(4, 1 + int(share * 4 - 1e-9))}"
@@ -556,7 +543,7 @@ def advisory_view(advisory: Advisory) -> dict:
         "severity_label": choice_label(AdvisorySeverity, advisory.severity),
         "published_at": advisory.published_at,
         "updated_at": advisory.updated_at,
-        "offices": [o for o in advisory.offices.all()],
+        "offices": list(advisory.offices.all()),
         "systems": [s.name for s in advisory.systems.all()],
         "updates": [
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,33 @@ def datetime_pattern() -> str:
         "date": "{weekday}, {day} {month} {year}",
         "time": clock,
     }
+
+
+# --- Words in sentences -----------------------------------------------------------------
+
+
+def sentence_case(text: str) -> str:
+    """Lower a name's first letter for use inside a sentence, unless it is an acronym."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def capitalize(text: str) -> str:
+    """Upper the first letter of a sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Join words as "a, b and c" in the active language."""
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(items)s and %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def system_label(name: str) -> str:
+    """A system's short name for sentences: "PDN (Pusat Data Nasional)" → "PDN"."""
+    return sentence_case(name.split(" (")[0])
 
 
 @register.filter

@@ -16,7 +16,10 @@ from portal.templatetags.portal_tags import (
     format_clock,
     format_datetime,
     format_day,
+    join_words,
+    sentence_case,
     state_word,
+    system_label,
 )
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -114,13 +117,13 @@ def test_every_system_state_has_a_word(state, indonesian):
 )
 def test_lists_are_joined_in_the_language(lang, words, joined):
     with translation.override(lang):
-        assert views.join_words(words) == joined
+        assert join_words(words) == joined
 
 
 def test_names_are_lowered_inside_sentences_but_acronyms_are_kept():
-    assert views.sentence_case("Pencetakan paspor") == "pencetakan paspor"
-    assert views.sentence_case("PDN") == "PDN"
-    assert views.system_label("Sistem cekal (cegah tangkal)") == "sistem cekal"
+    assert sentence_case("Pencetakan paspor") == "pencetakan paspor"
+    assert sentence_case("PDN") == "PDN"
+    assert system_label("Sistem cekal (cegah tangkal)") == "sistem cekal"
 
 
 # --- Fingerprints (portal.js computes the same) ---------------------------------------------
