@@ -331,3 +331,35 @@ def test_writes_are_throttled_per_token_with_retry_after(client, settings, muara
     _other, other = staff_token("staf-lain", "muara-enim")
     assert send(client, "post", "/api/v1/overrides/", other, body).status_code == 400
     assert send(client, "get", "/api/v1/overrides/", token).status_code == 200
+
+
+def test_token_issued_in_the_admin_is_shown_once_and_works_only_for_its_office(client):
+    admin_user = get_user_model().objects.create_superuser("admin", password="pw-admin-12345")
+    staff, _unused = staff_token("staf-me", "muara-enim")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/portal/apitoken/add/", {"name": "Layar bandara", "owner": staff.pk}, follow=True
+    )
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    secret = next(word for m in messages for word in m.split() if word.startswith("sli_"))
+    token = ApiToken.objects.get(name="Layar bandara")
+    assert token.owner == staff and token.digest == ApiToken.digest_of(secret)
+    change_page = client.get(f"/admin/portal/apitoken/{token.pk}/change/").content.decode()
+    assert secret not in change_page and token.hint in change_page
+    client.logout()
+    own = send(client, "post", "/api/v1/overrides/", secret, CLOSE_PRINTING)
+    other = send(
+        client, "post", "/api/v1/overrides/", secret, {**CLOSE_PRINTING, "office": "palembang"}
+    )
+    assert (own.status_code, other.status_code) == (201, 403)
+
+
+def test_staff_may_issue_tokens_only_for_themselves(client):
+    staff, _unused = staff_token("staf-sendiri", "muara-enim")
+    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="apitoken"))
+    boss = get_user_model().objects.create_superuser("boss", password=None)
+    client.force_login(staff)
+    response = client.post("/admin/portal/apitoken/add/", {"name": "x", "owner": boss.pk})
+    assert response.status_code == 200  # the form is shown again with an error
+    assert not ApiToken.objects.filter(owner=boss).exists()
