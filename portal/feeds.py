@@ -135,7 +135,7 @@ class OfficeStatusFeed(PortalFeed):
         return link_to("office", item.office.code)
 
     def item_guid(self, item: StatusEvent) -> str:
-        return f"{self.item_link(item)}#event-{item.pk}"
+        return f"urn:layanan-imigrasi:status-event:{item.pk}"
 
     item_guid_is_permalink = False
 
