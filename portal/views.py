@@ -1,9 +1,10 @@
 """Public pages: the overview, an office, an advisory.
 
 Every page reads the published snapshot and the same status document as ``/api/v1/status/``
-(its bytes are memoized per snapshot), so a warm page needs no query but the office
-history's and the advisory's own. The language is the visitor's choice (a cookie set by
-``set_language``), else Bahasa Indonesia: a phone's Accept-Language does not decide.
+(its bytes are memoized per snapshot). The overview's and an office's main part are
+rendered once per snapshot and language, so a warm page needs no query and little work.
+The language is the visitor's choice (a cookie set by ``set_language``), else Bahasa
+Indonesia: a phone's Accept-Language does not decide.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import wraps
+from datetime import date
+from functools import lru_cache, wraps
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from offices.choices import OfficeClass
@@ -32,7 +36,7 @@ from services.snapshot import Published
 from . import history
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory
-from .status import LANGS, current_status, localized
+from .status import LANGS, Rendered, current_status, localized
 from .templatetags.portal_tags import (
     HELD,
     WAITING,
@@ -49,6 +53,9 @@ log = logging.getLogger(__name__)
 
 STAFF_CAUSES = (Cause.OVERRIDE, Cause.CLOSURE)
 HISTORY_CACHE_SECONDS = 60
+PAGE_CACHE_SECONDS = 60
+# What the frame around a page's main part needs (title, favicon, the page script's hooks).
+FRAME_KEYS = ("title", "status_url", "etag", "fingerprint", "poll_seconds", "favicon")
 
 
 # --- Language -----------------------------------------------------------------------------
@@ -345,10 +352,33 @@ def page_context(cards: Sequence[ServiceCard], document: dict, etag: str) -> dic
     }
 
 
-def load(request: HttpRequest) -> tuple[Published, dict, str]:
-    """The published snapshot, its status document in the page's language, and its ETag."""
-    bundle, rendered = current_status(request.LANGUAGE_CODE)
-    return bundle, json.loads(rendered.body), rendered.etag
+def current(request: HttpRequest) -> tuple[Published, Rendered]:
+    """The published snapshot and its status document in the page's language."""
+    return current_status(request.LANGUAGE_CODE)
+
+
+def page_key(request: HttpRequest, bundle: Published) -> str:
+    return f"portal:page:{bundle.token}:{translation.get_language()}:{request.path}"
+
+
+def cached_page(
+    request: HttpRequest, key: str | None, build: Callable[[], tuple[str, dict]]
+) -> HttpResponse:
+    """Render ``build()``'s template inside the site's frame, reusing it while ``key`` holds.
+
+    The main part depends only on the snapshot, the language and the path, so it is built
+    once per snapshot; the frame around it (with the visitor's CSRF token for the language
+    switch) is rendered for every request.
+    """
+    parts = cache_get(key) if key else None
+    if parts is None:
+        template, context = build()
+        frame = {name: context.get(name, "") for name in FRAME_KEYS}
+        parts = (render_to_string(template, context, request), frame)
+        if key:
+            cache_set(key, parts, PAGE_CACHE_SECONDS)
+    main, frame = parts
+    return render(request, "portal/page.html", {**frame, "main": main})
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -357,36 +387,45 @@ def load(request: HttpRequest) -> tuple[Published, dict, str]:
 @page_language
 def overview(request: HttpRequest) -> HttpResponse:
     """Every office: what a visitor can get done there today, advisories first."""
-    bundle, document, etag = load(request)
-    offices = office_views(document, bundle)
-    cards = [c for o in offices for c in o.services]
-    context = {
-        **page_context(cards, document, etag),
-        "headline": headline(cards, document["stale"], bundle),
-        "offices": offices,
-        "advisories": advisory_cards(document),
-    }
-    return render(request, "portal/overview.html", context)
+    bundle, rendered = current(request)
+
+    def build() -> tuple[str, dict]:
+        document = json.loads(rendered.body)
+        offices = office_views(document, bundle)
+        cards = [c for o in offices for c in o.services]
+        return "portal/overview.html", {
+            **page_context(cards, document, rendered.etag),
+            "headline": headline(cards, document["stale"], bundle),
+            "offices": offices,
+            "advisories": advisory_cards(document),
+        }
+
+    return cached_page(request, page_key(request, bundle), build)
 
 
 @page_language
 def office_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One office: services, stages, advisories, address, hours and 90 days of history."""
-    bundle, document, etag = load(request)
-    office = next((o for o in office_views(document, bundle) if o.code == code), None)
-    info = bundle.offices.get(code)
-    if office is None or info is None:
-        raise Http404(code)
-    context = {
-        **page_context(office.services, document, etag),
-        "office": office,
-        "info": info,
-        "headline": headline(office.services, document["stale"], bundle),
-        "advisories": advisory_cards(document, office=code),
-        "hours": opening_hours_rows(info.opening_hours, ZoneInfo(info.timezone)),
-        "history": history_rows(office, info, bundle),
-    }
-    return render(request, "portal/office.html", context)
+    bundle, rendered = current(request)
+
+    def build() -> tuple[str, dict]:
+        document = json.loads(rendered.body)
+        office = next((o for o in office_views(document, bundle) if o.code == code), None)
+        info = bundle.offices.get(code)
+        if office is None or info is None:
+            raise Http404(code)
+        return "portal/office.html", {
+            **page_context(office.services, document, rendered.etag),
+            "title": office.name,
+            "office": office,
+            "info": info,
+            "headline": headline(office.services, document["stale"], bundle),
+            "advisories": advisory_cards(document, office=code),
+            "hours": opening_hours_rows(info.opening_hours, ZoneInfo(info.timezone)),
+            "history": history_rows(office, info, bundle),
+        }
+
+    return cached_page(request, page_key(request, bundle), build)
 
 
 @page_language
@@ -400,13 +439,20 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if advisory is None:
         raise Http404(pk)
-    bundle, document, etag = load(request)
-    cards = [c for o in office_views(document, bundle) for c in o.services]
-    context = {
-        **page_context(cards, document, etag),
-        "advisory": advisory_view(advisory),
-    }
-    return render(request, "portal/advisory.html", context)
+    bundle, rendered = current(request)
+
+    def build() -> tuple[str, dict]:
+        document = json.loads(rendered.body)
+        cards = [c for o in office_views(document, bundle) for c in o.services]
+        view = advisory_view(advisory)
+        return "portal/advisory.html", {
+            **page_context(cards, document, rendered.etag),
+            "title": view["title"],
+            "advisory": view,
+        }
+
+    # Not cached: its updates are read from the database, not from the snapshot.
+    return cached_page(request, None, build)
 
 
 # --- Office details -----------------------------------------------------------------------
@@ -433,27 +479,10 @@ class Bar:
 
 
 def history_rows(office: OfficeView, info, bundle: Published) -> list[dict]:
-    """Per stage: a summary of 90 days and one bar per day."""
-    figures = cached_history(office, info, bundle)
-    rows = []
-    for stage in office.stages:
-        days = figures.get(stage["code"], [])
-        rows.append(
-            {
-                "code": stage["code"],
-                "name": stage["name"],
-                "summary": history_summary(days),
-                "bars": [history_bar(d) for d in days],
-            }
-        )
-    return rows
-
-
-def cached_history(office: OfficeView, info, bundle: Published) -> dict:
-    """The office's history figures, recomputed at most once a minute per snapshot."""
-    key = f"portal:history:{office.code}:{bundle.token}"
-    figures = cache_get(key)
-    if figures is None:
+    """Per stage: a summary of 90 days and its bars as HTML, built once per snapshot."""
+    key = f"portal:history:{office.code}:{bundle.token}:{translation.get_language()}"
+    rows = cache_get(key)
+    if rows is None:
         figures = history.office_history(
             office.code,
             [s["code"] for s in office.stages],
@@ -461,8 +490,34 @@ def cached_history(office: OfficeView, info, bundle: Published) -> dict:
             tz=ZoneInfo(info.timezone),
             now=timezone.now(),
         )
-        cache_set(key, figures, HISTORY_CACHE_SECONDS)
-    return figures
+        rows = [history_row(stage, figures.get(stage["code"], [])) for stage in office.stages]
+        cache_set(key, rows, HISTORY_CACHE_SECONDS)
+    return rows
+
+
+def history_row(stage: dict, days: Sequence[history.DayFigure]) -> dict:
+    """One stage's summary and bars; the bars are HTML built here (540 of them per page)."""
+    bars = [history_bar(d, day_label(d.day)) for d in days]
+    return {
+        "code": stage["code"],
+        "name": stage["name"],
+        "summary": history_summary(days),
+        "bars": format_html_join(
+            "",
+            '<li class="{}" tabindex="0"><span class="tip">{}</span></li>',
+            ((bar.level, bar.text) for bar in bars),
+        ),
+    }
+
+
+@lru_cache(maxsize=512)
+def _day_label(day: date, lang: str) -> str:
+    return format_day(day)
+
+
+def day_label(day: date) -> str:
+    """``format_day``, memoized: each page names the same 90 days for every stage."""
+    return _day_label(day, translation.get_language())
 
 
 def cache_get(key: str) -> object:
@@ -487,9 +542,9 @@ def percent(part: float, whole: float) -> str:
     return "<1%" if part and value == 0 else f"{value}%"
 
 
-def history_bar(figure: history.DayFigure) -> Bar:
+def history_bar(figure: history.DayFigure, day: str | None = None) -> Bar:
     """One day's bar: a shade for the closed share and the figure in words."""
-    day = format_day(figure.day)
+    day = day or format_day(figure.day)
     if not figure.office_seconds:
         return Bar("off", _("%(day)s: no office hours") % {"day": day})
     if not figure.known_seconds:

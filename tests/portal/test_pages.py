@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from offices.models import Office
+from portal import views
 from portal.choices import AdvisoryPhase, AdvisorySeverity
 from portal.models import Advisory, AdvisoryUpdate
 from services.choices import Cause, ForcedState
@@ -396,3 +397,43 @@ def test_staff_entered_override_reason_is_escaped(client):
     recompute(cause=Cause.OVERRIDE)
     html = client.get("/").content.decode()
     assert "<b>tutup</b>" not in html and "&lt;b&gt;tutup&lt;/b&gt;" in html
+
+
+# --- Rendering once per snapshot ------------------------------------------------------------
+
+
+def test_main_part_is_rendered_once_per_snapshot_and_language(client, monkeypatch):
+    enter("partial")
+    first = client.get("/kantor/palembang/")
+
+    def fail(*args):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(views, "office_views", fail)
+    again = client.get("/kantor/palembang/")
+    assert again.status_code == 200
+    assert text_of(again) == text_of(first)
+    in_english(client)
+    with pytest.raises(AssertionError, match="rendered again"):
+        client.get("/kantor/palembang/")
+
+
+def test_a_new_snapshot_renders_the_page_again(client):
+    enter("partial")
+    assert "Hari ini Anda dapat: wawancara" in text_of(client.get("/"))
+    enter("all-down")
+    assert "Hari ini Anda dapat: wawancara" not in text_of(client.get("/"))
+
+
+def test_pages_still_work_when_the_cache_is_down(client, settings):
+    enter("partial")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+        }
+    }
+    for path in ("/", "/kantor/palembang/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Hari ini Anda dapat: wawancara, biometrik, foto." in text_of(response)
