@@ -210,6 +210,10 @@ RECOVER_THRESHOLD = env_int("RECOVER_THRESHOLD", 2, minimum=1)
 HEALTH_CONNECT_TIMEOUT = env_float("HEALTH_CONNECT_TIMEOUT", 2.0, minimum=0.1)
 HEALTH_READ_TIMEOUT = env_float("HEALTH_READ_TIMEOUT", 5.0, minimum=0.1)
 OBSERVATION_RETENTION_DAYS = env_int("OBSERVATION_RETENTION_DAYS", 14, minimum=1)
+# The poll lock expires, so that a worker killed mid-poll cannot keep later polls out.
+# 0 (default): the poll's budget, every distinct health URL timing out plus 30 s. Shorter
+# than a poll lets two polls overlap (recompute stays exact, polling work is doubled).
+POLL_LOCK_TIMEOUT_SECONDS = env_float("POLL_LOCK_TIMEOUT_SECONDS", 0.0)
 
 _default_health = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/simulator/pdn/health"
 PDN_HEALTH_URL = env_str("PDN_HEALTH_URL", _default_health)
