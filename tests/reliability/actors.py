@@ -1,4 +1,4 @@
-"""Staff, a poller and a checker, each run as a process of its own against a test database.
+"""Staff, a poller, a seeder and a checker, each a process of its own against a test database.
 
     python -m tests.reliability.actors ROLE --out FILE [options]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -76,6 +77,33 @@ def writes_of(logs: list[list[dict]]) -> list[dict]:
     return [entry for log in logs for entry in log]
 
 
+def staff_and_poller(env: dict[str, str], workdir: Path, seconds: float) -> list[Actor]:
+    """Two staff toggling an override each (one per office), and a poller recording readings.
+
+    Interview and biometrics need PDN at least degraded, which every reading keeps: each
+    override made or cleared changes its stage, so is exactly one transition there.
+    """
+
+    def writer(user: str, target: str) -> Actor:
+        return Actor(
+            "writer",
+            env,
+            workdir,
+            f"--user={user}",
+            f"--targets={target}",
+            f"--tag={user}",
+            "--every=0.05",
+            f"--seconds={seconds}",
+        )
+
+    readings = "--plan=up/up,degraded/down,degraded/up,up/down"
+    return [
+        writer("staff-palembang", "palembang:interview"),
+        writer("staff-muara-enim", "muara-enim:biometrics"),
+        Actor("poller", env, workdir, readings, "--every=0.25", f"--seconds={seconds}"),
+    ]
+
+
 def test_postgres_restarts_under_load_fail_cleanly_and_lose_nothing(postgres, redis_url, tmp_path):
     with own_postgres() as server:
         db = server.copy_database(database_url(), "portal")
@@ -101,38 +129,9 @@ def test_postgres_restarts_under_load_fail_cleanly_and_lose_nothing(postgres, re
             STALE_AFTER_SECONDS=600,
             API_ANON_READ_RATE="off",
         )
-        seconds = str(PAUSE * (len(RESTARTS) + 1) + 3)
+        seconds = PAUSE * (len(RESTARTS) + 1) + 3
         with gunicorn(web, tmp_path) as base:
-            actors = [
-                Actor(
-                    "writer",
-                    env,
-                    tmp_path,
-                    "--user=staff-palembang",
-                    "--targets=palembang:interview",
-                    "--tag=p",
-                    "--every=0.05",
-                    f"--seconds={seconds}",
-                ),
-                Actor(
-                    "writer",
-                    env,
-                    tmp_path,
-                    "--user=staff-muara-enim",
-                    "--targets=muara-enim:biometrics",
-                    "--tag=m",
-                    "--every=0.05",
-                    f"--seconds={seconds}",
-                ),
-                Actor(
-                    "poller",
-                    env,
-                    tmp_path,
-                    "--plan=up/up,degraded/down,degraded/up,up/down",
-                    "--every=0.25",
-                    f"--seconds={seconds}",
-                ),
-            ]
+            actors = staff_and_poller(env, tmp_path, seconds)
             try:
                 go_together(actors)
                 answers, back = load_through_restarts(base, server)
