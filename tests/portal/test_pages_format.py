@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+import gettext
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -181,3 +184,45 @@ def test_fingerprint_changes_with_what_the_page_shows(change):
     changed = copy.deepcopy(DOCUMENT)
     change(changed)
     assert views.fingerprint(changed) != views.fingerprint(DOCUMENT)
+
+
+# --- Catalogs -------------------------------------------------------------------------------
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+
+
+def po_entries(path: Path) -> dict[str, str]:
+    """msgid (with its context, as gettext keys it) → msgstr of a .po file's entries."""
+    entries: dict[str, str] = {}
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        fields: dict[str, str] = {}
+        current = None
+        for line in block.splitlines():
+            if line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr")):
+                current, _, rest = line.partition(" ")
+                fields[current] = ast.literal_eval(rest)
+            elif line.startswith('"') and current:
+                fields[current] += ast.literal_eval(line)
+        if fields.get("msgid"):
+            key = fields["msgid"]
+            if "msgctxt" in fields:
+                key = f"{fields['msgctxt']}\x04{key}"
+            entries[key] = fields.get("msgstr", fields.get("msgstr[0]", ""))
+    return entries
+
+
+def test_every_indonesian_message_is_translated():
+    entries = po_entries(LOCALE / "id" / "LC_MESSAGES" / "django.po")
+    assert len(entries) > 100
+    assert [msgid for msgid, text in entries.items() if not text] == []
+    assert "fuzzy" not in (LOCALE / "id" / "LC_MESSAGES" / "django.po").read_text()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_compiled_catalogs_match_their_sources(lang):
+    folder = LOCALE / lang / "LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    for msgid, text in po_entries(folder / "django.po").items():
+        if text and "\x04" not in msgid:
+            assert compiled.gettext(msgid) == text, msgid
