@@ -69,12 +69,17 @@ class Command(BaseCommand):
             f"{settings.HEALTH_URLS.get('pdn')}"
         )
         try:
-            scenario.replay(phases, speed=speed, write=self.stdout.write)
+            scenario.replay(phases, speed=speed, write=self.write_now)
         except scenario.ScenarioError as exc:
             raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:
             raise CommandError("Interrupted: the portal keeps the state reached so far.") from None
         self.stdout.write(f"Replay of {name} complete.")
+
+    def write_now(self, text: str) -> None:
+        """Write a line and flush it: a replay is watched as it runs, even through a pipe."""
+        self.stdout.write(text)
+        self.stdout.flush()
 
     def show(self) -> None:
         pdn = SimulatedPdn.load()
