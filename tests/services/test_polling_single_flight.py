@@ -122,7 +122,7 @@ def test_the_file_lock_is_freed_when_its_holder_is_killed(settings, unreachable,
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_polls_started_together_run_once(lock_backend, settings, live_server):
     point_poller_at(settings, live_server.url)
-    settings.SIMULATOR_SLOW_SECONDS, settings.HEALTH_READ_TIMEOUT = 1.0, 5.0
+    settings.SIMULATOR_SLOW_SECONDS, settings.HEALTH_READ_TIMEOUT = 2.0, 5.0
     set_fault("slow")  # the first poll is still waiting on the simulator when the second starts
     barrier = threading.Barrier(2)
     results: list[object] = []
