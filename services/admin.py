@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -257,10 +257,15 @@ class OverrideStatusFilter(admin.SimpleListFilter):
         now = timezone.now()
         if self.value() == "yes":
             return queryset.active(now)
+        # The expiry task marks expired overrides cleared at (or after) their expiry.
         if self.value() == "expired":
-            return queryset.filter(cleared_at__isnull=True, expires_at__lte=now)
+            return queryset.filter(expires_at__lte=now).filter(
+                Q(cleared_at__isnull=True) | Q(cleared_at__gte=F("expires_at"))
+            )
         if self.value() == "cleared":
-            return queryset.exclude(cleared_at__isnull=True).exclude(expires_at__lte=now)
+            return queryset.filter(cleared_at__isnull=False).filter(
+                Q(expires_at__isnull=True) | Q(cleared_at__lt=F("expires_at"))
+            )
         return queryset
 
 
@@ -342,11 +347,12 @@ class OverrideAdmin(OfficeScopedAdmin):
 
     @admin.display(description="status")
     def status(self, obj: Override) -> SafeString:
+        ended = obj.cleared_at or timezone.now()
+        if obj.expires_at is not None and obj.expires_at <= ended:
+            return badge("■", "Kedaluwarsa", "none")
         if obj.cleared_at is not None:
             by = f" oleh {obj.cleared_by}" if obj.cleared_by_id else ""
             return badge("■", f"Dicabut{by}", "none")
-        if obj.expires_at is not None and obj.expires_at <= timezone.now():
-            return badge("■", "Kedaluwarsa", "none")
         return badge("●", "Berlaku", "live")
 
     @admin.action(description="Cabut override terpilih", permissions=["change"])

@@ -124,3 +124,14 @@ def test_office_staff_cannot_touch_the_simulator():
     assert client.post(url, {"status": "down", "cekal": "up", "fault": "none"}).status_code == 403
     pdn.refresh_from_db()
     assert pdn.status == SystemState.UP
+
+
+def test_an_override_cleaned_by_the_expiry_task_is_listed_as_expired_not_cleared():
+    later = timezone.now() + timedelta(days=2)
+    assert overrides.expire_overrides(now=later) == 1
+    client = Client()
+    client.force_login(regional_staff("kanwil-sumsel"))
+    url = reverse("admin:services_override_changelist")
+    assert len(client.get(url, {"active": "expired"}).context["cl"].result_list) == 1
+    assert len(client.get(url, {"active": "cleared"}).context["cl"].result_list) == 0
+    assert "Kedaluwarsa" in client.get(url).text
