@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.utils import timezone, translation
 
 from portal.choices import AdvisoryPhase, AdvisorySeverity
 from portal.models import Advisory, AdvisoryUpdate
 from portal.templatetags.portal_tags import format_datetime
 from services.snapshot import published, recompute
+from tests.conftest import missing
 from tests.factories import set_systems
+from tests.stack import point_poller_at, running_stack, stack_env, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -297,3 +301,51 @@ def test_pages_work_without_javascript(browser, live_server):
     page.wait_for_selector("html[lang=en]")
     assert "Today you can: interview, biometrics, photo." in main_text(page)
     assert published().snapshot.stale is False
+
+
+# --- Through the real poller ------------------------------------------------------------------
+
+
+@pytest.fixture
+def poller(request, settings, live_server, tmp_path) -> Iterator[None]:
+    """A real Celery worker and beat polling the simulator served by ``live_server``."""
+    if os.environ.get("REDIS_URL"):
+        request.getfixturevalue("redis_url")
+    elif os.environ.get("CI_REQUIRE_SERVICES") == "1":
+        missing("Redis (REDIS_URL)")
+    url = point_poller_at(settings, live_server.url)
+    env = stack_env(
+        url,
+        POLL_INTERVAL_SECONDS=1.0,
+        STALE_AFTER_SECONDS=30.0,
+        RECOVER_THRESHOLD=1,
+        HEALTH_CONNECT_TIMEOUT=0.5,
+        HEALTH_READ_TIMEOUT=0.5,
+    )
+    with running_stack(env, tmp_path):
+        yield
+
+
+def test_flipping_the_simulated_pdn_updates_a_phone_page_in_place(
+    browser, live_server, poller, client
+):
+    call_command("pdn", "set", "down", "--cekal", "down")
+    wait_until(
+        lambda: "dihentikan sementara" in client.get("/").content.decode(), 60, "the first poll"
+    )
+    page = open_page(browser, live_server.url, width=360)
+    page.evaluate("window.sameDocument = true")
+
+    call_command("pdn", "set", "degraded", "--cekal", "down")
+    page.wait_for_function(
+        "() => document.querySelector('main').innerText.includes("
+        "'Hari ini Anda dapat: wawancara, biometrik, foto.')",
+        timeout=60000,
+    )
+    assert page.evaluate("window.sameDocument") is True
+    assert "pencetakan paspor menunggu pemulihan" in page.inner_text("#live-headline")
+
+    page.click("text=English")
+    page.wait_for_selector("html[lang=en]")
+    assert "Today you can: interview, biometrics, photo." in main_text(page)
+    assert page.errors == []
