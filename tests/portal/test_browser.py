@@ -196,6 +196,17 @@ def test_a_new_snapshot_without_changes_only_moves_the_updated_time(browser, liv
     assert page.errors == []
 
 
+def test_the_page_says_when_it_cannot_refresh_itself(browser, live_server):
+    enter("partial")
+    page = open_page(browser, live_server.url)
+    assert page.is_hidden("#offline")
+    page.route("**/api/v1/status/**", lambda route: route.abort())
+    page.wait_for_selector("#offline", state="visible", timeout=15000)
+    assert "tidak dapat memperbarui diri" in page.inner_text("#offline")
+    page.unroute("**/api/v1/status/**")
+    page.wait_for_selector("#offline", state="hidden", timeout=15000)
+
+
 def test_english_switch_sticks_across_pages_and_visits(browser, live_server):
     enter("partial")
     page = open_page(browser, live_server.url)

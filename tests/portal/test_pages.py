@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from offices.models import Office
+from offices.models import Office, OfficeClosure
 from portal import views
 from portal.choices import AdvisoryPhase, AdvisorySeverity
 from portal.models import Advisory, AdvisoryUpdate
@@ -155,6 +155,23 @@ def test_express_kept_closed_by_the_office_says_so(client):
     assert "Tutup Ditutup oleh kantor: Dibuka kembali 1 Juli" in express
     assert "Hari ini layanan ini dapat diselesaikan sepenuhnya." in section(
         text, "Muara Enim", "Sistem pusat"
+    )
+
+
+def test_a_closed_office_says_so_for_every_service(client):
+    enter("recovered")
+    OfficeClosure.objects.create(
+        office=Office.objects.get(code="muara-enim"),
+        reason="Cuti bersama Iduladha",
+        starts_at=timezone.now() - timedelta(hours=1),
+    )
+    recompute(cause=Cause.CLOSURE)
+    text = text_of(client.get("/"))
+    muara_enim = section(text, "Muara Enim", "Sistem pusat")
+    assert muara_enim.count("Tutup Ditutup oleh kantor: Cuti bersama Iduladha") == 3
+    assert "Wawancara Tutup" in muara_enim
+    assert "Hari ini layanan ini dapat diselesaikan sepenuhnya." in section(
+        text, "Palembang", "Muara Enim"
     )
 
 
