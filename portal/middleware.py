@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+
+from .api.errors import error_response, is_api_path
+
+log = logging.getLogger(__name__)
 
 # Scripts only from this origin: no inline script can run, whatever a page contains.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -35,4 +41,30 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After, not 500, while the database cannot be reached."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.error("database unavailable: %s", exception)
+        if is_api_path(request):
+            response = error_response(503, "database_unavailable", "The database is unavailable.")
+        else:
+            response = HttpResponse(
+                "<!doctype html><title>503</title><p>Layanan status sedang tidak tersedia. "
+                "Silakan coba lagi sebentar. / The status service is briefly unavailable.</p>",
+                status=503,
+            )
+        response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
         return response

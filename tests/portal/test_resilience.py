@@ -18,7 +18,7 @@ from services.models import Stage
 from tests.conftest import missing
 from tests.factories import set_systems
 
-pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+pytestmark = pytest.mark.django_db
 
 
 def free_port() -> int:
@@ -80,6 +80,7 @@ def queries_for_status(client) -> tuple[int, int]:
     return response.status_code, len(captured)
 
 
+@pytest.mark.integration
 def test_status_keeps_answering_without_redis_and_caches_again_after(client, own_redis):
     set_systems(pdn="up", cekal="up")
     assert client.get("/api/v1/status/").status_code == 200
@@ -105,3 +106,20 @@ def test_status_keeps_answering_without_redis_and_caches_again_after(client, own
     own_redis["proc"] = start_redis(own_redis["port"])
     assert client.get("/api/v1/status/").status_code == 200
     assert queries_for_status(client) == (200, 0)  # caching resumed without a restart
+
+
+@pytest.mark.parametrize(("path", "json_body"), [("/api/v1/status/", True), ("/", False)])
+def test_database_unreachable_is_503_with_retry_after(client, monkeypatch, path, json_body):
+    from django.db import OperationalError
+
+    def unreachable():
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr("portal.status.published", unreachable)
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    if json_body:
+        assert response.json()["error"]["code"] == "database_unavailable"
+    else:
+        assert b"Traceback" not in response.content
