@@ -95,6 +95,9 @@ def snapshot_time() -> datetime:
     return published().snapshot.generated_at
 
 
+PREFLIGHT_HEADERS = "Accept-Language, If-None-Match, If-Modified-Since"
+
+
 class PublicReadMixin:
     """Anyone may read, from any origin; anonymous reads are throttled (generously)."""
 
@@ -104,6 +107,10 @@ class PublicReadMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method == "OPTIONS":  # a browser's preflight for conditional GETs
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = PREFLIGHT_HEADERS
+            response["Access-Control-Max-Age"] = "86400"
         return cors_headers(response)  # errors too, so browsers can read them
 
 

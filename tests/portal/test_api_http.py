@@ -70,6 +70,19 @@ def test_if_none_match_and_if_modified_since_give_304(client, path):
     assert stale_copy.status_code == 200 and stale_copy.content == first.content
 
 
+def test_browsers_may_send_conditional_headers_from_any_origin(client):
+    response = client.options(
+        "/api/v2/summary.json",
+        HTTP_ORIGIN="https://news.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in response["Access-Control-Allow-Headers"]
+    assert "GET" in response["Access-Control-Allow-Methods"]
+
+
 def test_if_none_match_wins_over_if_modified_since(client):
     first = client.get("/api/v1/offices/")
     response = client.get(
