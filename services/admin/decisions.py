@@ -1,0 +1,343 @@
+"""Admin for staff decisions: overrides and office closures (cleared, never deleted)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from offices.admin import OfficeScopedAdmin, ScopedOfficeFilter
+from offices.models import Office, OfficeClosure
+
+from .. import overrides
+from ..models import (
+    Override,
+)
+from .display import apply_errors, badge, confirm_action, datetime_field, state_badge
+
+# --- Overrides ------------------------------------------------------------------------------
+
+
+class OverrideAddForm(forms.ModelForm):
+    """One override at one or more offices; checked by the same rules as the API."""
+
+    offices = forms.ModelMultipleChoiceField(
+        label="Kantor",
+        queryset=Office.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Satu override dibuat untuk setiap kantor yang dipilih.",
+    )
+    expires_at = datetime_field(
+        label="Berlaku sampai", required=False, help_text="Kosongkan: sampai dicabut."
+    )
+    user = None  # set per request by OverrideAdmin.get_form
+
+    class Meta:
+        model = Override
+        fields = ["stage", "service", "state", "reason", "expires_at"]
+        labels = {"stage": "Tahap", "service": "Layanan", "state": "Dipaksa", "reason": "Alasan"}
+        help_texts = {"stage": "Pilih tahap atau layanan, tidak keduanya."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offices"].queryset = Office.objects.for_user(self.user)
+        self.fields["reason"].required = True
+
+    def clean(self) -> dict:
+        data = super().clean()
+        offices = data.get("offices")
+        if offices and not self.errors:
+            try:
+                overrides.validate_overrides(
+                    offices,
+                    stage=data.get("stage"),
+                    service=data.get("service"),
+                    state=data.get("state", ""),
+                    reason=data.get("reason", ""),
+                    expires_at=data.get("expires_at"),
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                apply_errors(self, error, {"office": "offices"})
+        return data
+
+
+class OverrideStatusFilter(admin.SimpleListFilter):
+    title = "berlaku"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Berlaku"), ("expired", "Kedaluwarsa"), ("cleared", "Dicabut")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.active(now)
+        # The expiry task marks expired overrides cleared at (or after) their expiry.
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now).filter(
+                Q(cleared_at__isnull=True) | Q(cleared_at__gte=F("expires_at"))
+            )
+        if self.value() == "cleared":
+            return queryset.filter(cleared_at__isnull=False).filter(
+                Q(expires_at__isnull=True) | Q(cleared_at__lt=F("expires_at"))
+            )
+        return queryset
+
+
+@admin.register(Override)
+class OverrideAdmin(OfficeScopedAdmin):
+    list_display = [
+        "office",
+        "target",
+        "forced",
+        "reason",
+        "actor",
+        "created_at",
+        "expires_at",
+        "status",
+    ]
+    list_filter = [ScopedOfficeFilter, OverrideStatusFilter, "state", "stage", "service"]
+    list_select_related = ["office", "stage", "service", "actor", "cleared_by"]
+    search_fields = ["reason", "office__code", "office__name", "stage__code", "service__code"]
+    search_help_text = "Cari alasan, kantor, tahap atau layanan."
+    date_hierarchy = "created_at"
+    actions = ["clear_selected"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            fields = ["offices", "stage", "service", "state", "reason", "expires_at"]
+            return [(None, {"fields": fields})]
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        kwargs["form"] = type("OverrideAddForm", (OverrideAddForm,), {"user": request.user})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_changeform_initial_data(self, request) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        if isinstance(initial.get("offices"), str):
+            initial["offices"] = initial["offices"].split(",")
+        return initial
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in Override._meta.fields if f.name != "id"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An override is never edited: it is cleared, and a new one made.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # history is kept: clear an override instead of deleting it
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        created = overrides.create_overrides(
+            data["offices"],
+            stage=data.get("stage"),
+            service=data.get("service"),
+            state=data["state"],
+            reason=data["reason"],
+            expires_at=data.get("expires_at"),
+            actor=request.user,
+        )
+        # The admin redirects to, and logs, the object it was given: make it the first.
+        adopt(obj, created[0])
+        request._created_overrides = created
+
+    def log_addition(self, request, obj, message):
+        for override in getattr(request, "_created_overrides", [obj]):
+            super().log_addition(request, override, override_message("Dibuat", override))
+
+    @admin.display(description="tahap / layanan")
+    def target(self, obj: Override) -> str:
+        return f"tahap {obj.stage.name_id}" if obj.stage_id else f"layanan {obj.service.name_id}"
+
+    @admin.display(description="dipaksa", ordering="state")
+    def forced(self, obj: Override) -> SafeString:
+        return state_badge(obj.state)
+
+    @admin.display(description="status")
+    def status(self, obj: Override) -> SafeString:
+        ended = obj.cleared_at or timezone.now()
+        if obj.expires_at is not None and obj.expires_at <= ended:
+            return badge("■", "Kedaluwarsa", "none")
+        if obj.cleared_at is not None:
+            by = f" oleh {obj.cleared_by}" if obj.cleared_by_id else ""
+            return badge("■", f"Dicabut{by}", "none")
+        return badge("●", "Berlaku", "live")
+
+    @admin.action(description="Cabut override terpilih", permissions=["change"])
+    def clear_selected(self, request, queryset):
+        queryset = queryset.select_related("office", "stage", "service")
+
+        def perform(data: dict) -> str:
+            active = list(queryset.active(timezone.now()))
+            count = overrides.clear_overrides(active, actor=request.user)
+            for override in active:
+                self.log_change(request, override, override_message("Dicabut", override))
+            return f"{count} override dicabut."
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Cabut override",
+            description="Override berikut berhenti berlaku sekarang (tetap tercatat di riwayat).",
+            perform=perform,
+        )
+
+
+def adopt(obj: Override | OfficeClosure, saved: Override | OfficeClosure) -> None:
+    """Make the admin's unsaved form object stand for a row a write function saved."""
+    obj.pk, obj.office, obj.actor = saved.pk, saved.office, saved.actor
+    obj.created_at = saved.created_at
+    obj._state.adding = False
+
+
+def override_message(verb: str, override: Override) -> str:
+    """A log line that says what and why."""
+    if override.stage_id:
+        target = f"tahap {override.stage.code}"
+    else:
+        target = f"layanan {override.service.code}"
+    until = ""
+    if override.expires_at:
+        until = f", sampai {timezone.localtime(override.expires_at):%Y-%m-%d %H:%M}"
+    office = override.office.code
+    return f'{verb}: {target} {override.state} di {office}{until}. Alasan: "{override.reason}"'
+
+
+# --- Office closures ------------------------------------------------------------------------
+
+
+class OfficeClosureAddForm(forms.ModelForm):
+    """A closure window for one or more offices."""
+
+    offices = forms.ModelMultipleChoiceField(
+        label="Kantor", queryset=Office.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    starts_at = datetime_field(label="Mulai")
+    ends_at = datetime_field(
+        label="Selesai", required=False, help_text="Kosongkan: sampai diakhiri."
+    )
+    user = None
+
+    class Meta:
+        model = OfficeClosure
+        fields = ["reason", "starts_at", "ends_at"]
+        labels = {"reason": "Alasan"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offices"].queryset = Office.objects.for_user(self.user)
+        self.fields["starts_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors:
+            try:
+                overrides.validate_closure(
+                    reason=data.get("reason", ""),
+                    starts_at=data.get("starts_at"),
+                    ends_at=data.get("ends_at"),
+                    now=timezone.now(),
+                )
+            except ValidationError as error:
+                apply_errors(self, error)
+        return data
+
+
+@admin.register(OfficeClosure)
+class OfficeClosureAdmin(OfficeScopedAdmin):
+    list_display = ["office", "reason", "starts_at", "ends_at", "actor", "status"]
+    list_filter = [ScopedOfficeFilter]
+    list_select_related = ["office", "actor", "cleared_by"]
+    search_fields = ["reason", "office__code", "office__name"]
+    date_hierarchy = "starts_at"
+    actions = ["end_selected"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["offices", "reason", "starts_at", "ends_at"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        kwargs["form"] = type(
+            "OfficeClosureAddForm", (OfficeClosureAddForm,), {"user": request.user}
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in OfficeClosure._meta.fields if f.name != "id"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        created = overrides.close_offices(
+            data["offices"],
+            reason=data["reason"],
+            starts_at=data["starts_at"],
+            ends_at=data.get("ends_at"),
+            actor=request.user,
+        )
+        adopt(obj, created[0])
+        request._created_closures = created
+
+    def log_addition(self, request, obj, message):
+        for closure in getattr(request, "_created_closures", [obj]):
+            super().log_addition(request, closure, closure_message("Dibuat", closure))
+
+    @admin.display(description="status")
+    def status(self, obj: OfficeClosure) -> SafeString:
+        now = timezone.now()
+        if obj.cleared_at is not None:
+            return badge("■", "Diakhiri", "none")
+        if obj.starts_at > now:
+            return badge("◷", "Terjadwal", "warn")
+        if obj.ends_at is not None and obj.ends_at <= now:
+            return badge("■", "Selesai", "none")
+        return badge("●", "Berlaku", "live")
+
+    @admin.action(description="Akhiri penutupan terpilih sekarang", permissions=["change"])
+    def end_selected(self, request, queryset):
+        queryset = queryset.select_related("office")
+
+        def perform(data: dict) -> str:
+            rows = list(queryset.relevant(timezone.now()))
+            count = overrides.end_closures(rows, actor=request.user)
+            for closure in rows:
+                self.log_change(request, closure, closure_message("Diakhiri", closure))
+            return f"{count} penutupan diakhiri."
+
+        return confirm_action(
+            self,
+            request,
+            queryset,
+            title="Akhiri penutupan",
+            description="Penutupan berikut berakhir sekarang (tetap tercatat di riwayat).",
+            perform=perform,
+        )
+
+
+def closure_message(verb: str, closure: OfficeClosure) -> str:
+    window = f"{timezone.localtime(closure.starts_at):%Y-%m-%d %H:%M}"
+    if closure.ends_at:
+        window += f" – {timezone.localtime(closure.ends_at):%Y-%m-%d %H:%M}"
+    return f'{verb}: penutupan {closure.office.code} {window}. Alasan: "{closure.reason}"'

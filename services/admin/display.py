@@ -1,0 +1,137 @@
+"""How staff read states (icon, word, colour) and confirm bulk actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from ..choices import Cause, SystemState
+
+# Icon and word for every state: colour is never the only signal.
+STATE_BADGES = {
+    "open": ("✓", "Buka"),
+    "partial": ("◐", "Terbatas"),
+    "closed": ("✕", "Tutup"),
+    "unknown": ("?", "Belum pasti"),
+    "up": ("✓", "Normal"),
+    "degraded": ("◐", "Terganggu"),
+    "down": ("✕", "Mati"),
+}
+STATE_TONES = {
+    "open": "good",
+    "up": "good",
+    "partial": "warn",
+    "degraded": "warn",
+    "closed": "bad",
+    "down": "bad",
+}
+CAUSE_WORDS = {
+    Cause.SYSTEM: "sistem",
+    Cause.DECLARATION: "pernyataan manual",
+    Cause.OVERRIDE: "override staf",
+    Cause.CLOSURE: "penutupan kantor",
+    Cause.STALE: "data usang",
+    Cause.SCHEDULE: "jadwal",
+}
+
+
+def badge(icon: str, word: str, tone: str) -> SafeString:
+    """A coloured badge that also carries an icon and a word."""
+    return format_html(
+        '<span class="sli-badge sli-{}"><span aria-hidden="true">{}</span> {}</span>',
+        tone,
+        icon,
+        word,
+    )
+
+
+def state_badge(state: str) -> SafeString:
+    """The badge of a stage, service or system state ("—" for none)."""
+    if not state:
+        return badge("–", "—", "none")
+    icon, word = STATE_BADGES.get(state, ("?", state))
+    return badge(icon, word, STATE_TONES.get(state, "unknown"))
+
+
+def datetime_field(**kwargs) -> forms.DateTimeField:
+    """A date-time field with the browser's own picker (no admin JavaScript needed)."""
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    return forms.DateTimeField(widget=widget, **kwargs)
+
+
+def apply_errors(form: forms.Form, error: ValidationError, aliases: dict | None = None) -> None:
+    """Put a write function's field errors on the form's fields (else on the whole form)."""
+    aliases = aliases or {}
+    for name, messages_ in error.message_dict.items():
+        field = aliases.get(name, name)
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+# --- Confirmation pages for bulk actions ---------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    """Why staff act, and until when it holds."""
+
+    reason = forms.CharField(
+        label="Alasan", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    expires_at = datetime_field(
+        label="Berlaku sampai", required=False, help_text="Kosongkan: sampai dicabut."
+    )
+
+
+class DeclareForm(forms.Form):
+    state = forms.ChoiceField(label="Status", choices=SystemState.choices)
+    reason = forms.CharField(
+        label="Alasan", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def confirm_action(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    title: str,
+    description: str,
+    perform: Callable[[dict], str],
+    form_class: type[forms.Form] | None = None,
+) -> HttpResponse | None:
+    """Show a confirmation page for a bulk action; on confirmation, ``perform`` it.
+
+    ``perform`` gets the form's cleaned data and returns the message shown afterwards; a
+    ``ValidationError`` it raises is shown on the form and nothing is saved.
+    """
+    confirmed = request.POST.get("confirm") == "yes"
+    form = form_class(request.POST if confirmed else None) if form_class else None
+    if confirmed and (form is None or form.is_valid()):
+        try:
+            modeladmin.message_user(request, perform(form.cleaned_data if form else {}))
+            return None
+        except ValidationError as error:
+            if form is None:
+                modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+                return None
+            apply_errors(form, error)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "description": description,
+        "objects": list(queryset),
+        "form": form,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/confirm_action.html", context)
