@@ -101,16 +101,7 @@ def live_status(user) -> dict:
     """The published snapshot for the offices ``user`` may act on, with causes spelled out."""
     bundle = published()
     scope = dict(Office.objects.for_user(user).values_list("code", "pk"))
-    now = timezone.now()
-    active = Override.objects.active(now).filter(office__pk__in=scope.values())
-    closures = OfficeClosure.objects.relevant(now).filter(office__pk__in=scope.values())
-    by_office: dict[str, dict[str, list]] = {
-        code: {"overrides": [], "closures": []} for code in scope
-    }
-    for override in active.select_related("office", "stage", "service", "actor"):
-        by_office[override.office.code]["overrides"].append(override)
-    for closure in closures.select_related("office", "actor"):
-        by_office[closure.office.code]["closures"].append(closure)
+    decisions = _decisions_by_office(scope)
     offices = [
         {
             "code": office.code,
@@ -118,7 +109,7 @@ def live_status(user) -> dict:
             "name": bundle.offices[office.code].name,
             "stages": [_stage_item(s, office.code, bundle) for s in office.stages],
             "services": [_service_item(s, office.code, bundle) for s in office.services],
-            **by_office[office.code],
+            **decisions[office.code],
         }
         for office in bundle.snapshot.offices
         if office.code in scope
@@ -132,12 +123,26 @@ def live_status(user) -> dict:
         }
         for s in bundle.snapshot.systems
     ]
+    snap = bundle.snapshot
     return {
-        "generated_at": bundle.snapshot.generated_at,
-        "stale": bundle.snapshot.stale,
+        "generated_at": snap.generated_at,
+        "stale": snap.stale,
         "systems": systems,
         "offices": offices,
     }
+
+
+def _decisions_by_office(scope: dict[str, int]) -> dict[str, dict[str, list]]:
+    """Overrides in force and closures now or to come, per office code of ``scope``."""
+    now = timezone.now()
+    found: dict[str, dict[str, list]] = {c: {"overrides": [], "closures": []} for c in scope}
+    overrides = Override.objects.active(now).filter(office__pk__in=scope.values())
+    for override in overrides.select_related("office", "stage", "service", "actor"):
+        found[override.office.code]["overrides"].append(override)
+    closures = OfficeClosure.objects.relevant(now).filter(office__pk__in=scope.values())
+    for closure in closures.select_related("office", "actor"):
+        found[closure.office.code]["closures"].append(closure)
+    return found
 
 
 def _stage_item(status, office: str, bundle: Published) -> LiveItem:
