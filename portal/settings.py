@@ -195,13 +195,14 @@ else:
         }
     }
     broker_dir = VAR_DIR / "broker"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
         "data_folder_processed": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
     }
 
 POLL_INTERVAL_SECONDS = env_float("POLL_INTERVAL_SECONDS", 10.0, minimum=0.2)
