@@ -55,7 +55,15 @@ STAFF_CAUSES = (Cause.OVERRIDE, Cause.CLOSURE)
 HISTORY_CACHE_SECONDS = 60
 PAGE_CACHE_SECONDS = 60
 # What the frame around a page's main part needs (title, favicon, the page script's hooks).
-FRAME_KEYS = ("title", "status_url", "etag", "fingerprint", "poll_seconds", "favicon")
+FRAME_KEYS = (
+    "title",
+    "status_url",
+    "etag",
+    "fingerprint",
+    "poll_seconds",
+    "favicon",
+    "feed_office",
+)
 
 
 # --- Language -----------------------------------------------------------------------------
@@ -417,6 +425,7 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
         return "portal/office.html", {
             **page_context(office.services, document, rendered.etag),
             "title": office.name,
+            "feed_office": code,
             "office": office,
             "info": info,
             "headline": headline(office.services, document["stale"], bundle),
