@@ -10,7 +10,9 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", 30))
 graceful_timeout = 10
 keepalive = 5
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 5000))
+# Recycle workers now and then (a guard against slow leaks), rarely enough that an outage-day
+# surge of cheap requests does not keep restarting them.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 200_000))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 errorlog = "-"

@@ -160,16 +160,7 @@ def create_override(
 
 def clear_overrides(overrides: Iterable[Override], *, actor=None) -> int:
     """End overrides now (they stay in history); recompute once if any was still active."""
-    overrides = list(overrides)
-    check_offices_scope(actor, [o.office for o in overrides])
-    with transaction.atomic():
-        # Conditional update: an override cleared twice at once is recorded once.
-        count = Override.objects.filter(
-            pk__in=[o.pk for o in overrides], cleared_at__isnull=True
-        ).update(cleared_at=timezone.now(), cleared_by=actor)
-        if count:
-            recompute(actor=actor, cause=Cause.OVERRIDE)
-    return count
+    return _end_now(Override, list(overrides), actor=actor, cause=Cause.OVERRIDE)
 
 
 def clear_override(override: Override, *, actor=None) -> Override:
@@ -267,14 +258,19 @@ def close_office(
 
 def end_closures(closures: Iterable[OfficeClosure], *, actor=None) -> int:
     """End closures now, or cancel them before they start; their rows stay in history."""
-    closures = list(closures)
-    check_offices_scope(actor, [c.office for c in closures])
+    return _end_now(OfficeClosure, list(closures), actor=actor, cause=Cause.CLOSURE)
+
+
+def _end_now(model, rows: list, *, actor, cause: str) -> int:
+    """Mark overrides or closures ended now; recompute once if any was still in force."""
+    check_offices_scope(actor, [row.office for row in rows])
     with transaction.atomic():
-        count = OfficeClosure.objects.filter(
-            pk__in=[c.pk for c in closures], cleared_at__isnull=True
+        # Conditional update: a row ended twice at once is recorded once.
+        count = model.objects.filter(
+            pk__in=[row.pk for row in rows], cleared_at__isnull=True
         ).update(cleared_at=timezone.now(), cleared_by=actor)
         if count:
-            recompute(actor=actor, cause=Cause.CLOSURE)
+            recompute(actor=actor, cause=cause)
     return count
 
 
