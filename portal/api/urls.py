@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from . import statuspage, views, writes
+from .fast import fast_public_read
 
 router = SimpleRouter()
 router.register("offices", views.OfficeViewSet, basename="office")
@@ -15,7 +16,7 @@ router.register("overrides", writes.OverrideViewSet, basename="override")
 router.register("closures", writes.ClosureViewSet, basename="closure")
 
 v1 = [
-    path("status/", views.StatusView.as_view(), name="status"),
+    path("status/", fast_public_read(views.StatusView), name="status"),
     path(
         "systems/<str:code>/declaration/",
         writes.SystemDeclarationView.as_view(),
@@ -25,9 +26,9 @@ v1 = [
 ]
 
 v2 = [
-    path("summary.json", statuspage.SummaryView.as_view(), name="summary"),
-    path("status.json", statuspage.StatusIndicatorView.as_view(), name="status"),
-    path("components.json", statuspage.ComponentsView.as_view(), name="components"),
+    path("summary.json", fast_public_read(statuspage.SummaryView), name="summary"),
+    path("status.json", fast_public_read(statuspage.StatusIndicatorView), name="status"),
+    path("components.json", fast_public_read(statuspage.ComponentsView), name="components"),
     path("incidents.json", statuspage.IncidentListView.as_view(), name="incidents"),
     path(
         "incidents/unresolved.json",
