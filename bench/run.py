@@ -144,7 +144,9 @@ class Stack:
     """The Procfile stack under honcho, stopped by process (each runs in its own session)."""
 
     def __init__(self, env: dict[str, str], port: int, log: Path):
-        self.env = {**env, "BENCH_STACK": str(log)}
+        # The worker must poll the web's simulator: honcho gives each process its own PORT.
+        health = f"http://127.0.0.1:{port}/simulator/pdn/health"
+        self.env = {**env, "BENCH_STACK": str(log), "PDN_HEALTH_URL": health}
         self.port = port
         self.log = log
 

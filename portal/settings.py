@@ -217,8 +217,9 @@ OBSERVATION_RETENTION_DAYS = env_int("OBSERVATION_RETENTION_DAYS", 14, minimum=1
 # than a poll lets two polls overlap (recompute stays exact, polling work is doubled).
 POLL_LOCK_TIMEOUT_SECONDS = env_float("POLL_LOCK_TIMEOUT_SECONDS", 0.0)
 
-_default_health = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/simulator/pdn/health"
-PDN_HEALTH_URL = env_str("PDN_HEALTH_URL", _default_health)
+# Never derived from $PORT: honcho gives every Procfile process a PORT of its own, so the
+# worker's would not be the web's. `make run` passes the web's address explicitly.
+PDN_HEALTH_URL = env_str("PDN_HEALTH_URL", "http://127.0.0.1:8000/simulator/pdn/health")
 # Cekal reports through the PDN health document unless it gets a URL of its own.
 CEKAL_HEALTH_URL = env_str("CEKAL_HEALTH_URL", PDN_HEALTH_URL)
 HEALTH_URLS = {"pdn": PDN_HEALTH_URL, "cekal": CEKAL_HEALTH_URL}

@@ -121,3 +121,15 @@ def test_login_works_below_the_limit(client, settings):
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"]
+
+
+def test_health_url_is_never_derived_from_port():
+    """honcho gives the worker a PORT of its own; the poller must not follow it."""
+    result = run_django(
+        {**PRODUCTION, "PORT": "18999"},
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.PDN_HEALTH_URL)",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000/simulator/pdn/health"
