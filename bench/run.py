@@ -35,7 +35,7 @@ DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PG_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
-POLL_INTERVAL = "2"
+POLL_INTERVAL = "10"  # the product's default: pages and documents rebuild once per poll
 
 # (label, path, bare name, target ratio at 2 offices, at 151 offices)
 ENDPOINTS = [

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from .auth import AnonReadThrottle
 from .conditional import cors_headers
+from .views import respond_rendered
 
 
 def fast_public_read(view_class: type[APIView]) -> Callable[..., HttpResponse]:
@@ -42,6 +43,10 @@ def _direct(view_class: type[APIView], request: HttpRequest, args, kwargs) -> Ht
     """The handler's answer, or None when only the full view can answer properly."""
     if not AnonReadThrottle().allow_request(request, None):
         return None  # the full view answers 429 with Retry-After
+    prepared = getattr(view_class, "prepared", None)
+    if prepared is not None:  # the document's bytes, straight from the memo
+        rendered = prepared(request)
+        return None if rendered is None else cors_headers(respond_rendered(request, rendered))
     instance = view_class()
     instance.args, instance.kwargs, instance.format_kwarg = args, kwargs, None
     instance.request = drf_request = Request(request)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -122,6 +122,15 @@ class StatusView(PublicReadMixin, APIView):
         check_parameters(request, {"lang"})
         rendered = rendered_status(request_language(request))
         return respond_rendered(request, rendered)
+
+    @staticmethod
+    def prepared(request: HttpRequest) -> Rendered | None:
+        """The document for a request with nothing to refuse; None sends it the long way."""
+        params = request.GET
+        lang = params.get("lang", getattr(request, "LANGUAGE_CODE", LANGS[0]))
+        if len(params) > ("lang" in params) or lang not in LANGS:
+            return None
+        return rendered_status(lang)
 
 
 def _find(items, code: str, what: str):
