@@ -55,6 +55,46 @@ def chromium_path() -> str:
     return path
 
 
+# As root in a closed network: no sandbox, and nothing that phones home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser(chromium_path: str):
+    """Headless Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_browser_settings(settings, monkeypatch):
+    """Fresh observations, static files by source name, blocking ORM calls beside Playwright."""
+    settings.STALE_AFTER_SECONDS = 3600.0
+    # The live server's static handler finds files by their source names; whitenoise's
+    # hashed names are covered by the page tests.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls made between
+    # browser steps are ordinary blocking calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return settings
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with no published snapshot."""

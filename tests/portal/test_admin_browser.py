@@ -18,40 +18,18 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REASON = "Mesin cetak rusak, teknisi dalam perjalanan"
 
 
 @pytest.fixture(autouse=True)
-def _live_settings(settings, monkeypatch):
+def _live_settings(live_browser_settings):
     """Keep observations fresh and serve static files by their source names."""
-    settings.STALE_AFTER_SECONDS = 3600.0
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Playwright's sync API keeps an event loop on this thread; ORM calls here are blocking.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def page(chromium_path: str) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+def page(browser) -> Iterator:
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    yield context.new_page()
 
 
 def printing_at(api: dict, office: str) -> dict:

@@ -27,14 +27,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHASES = {
@@ -51,31 +43,9 @@ def enter(phase: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _live_settings(settings, monkeypatch):
+def _live_settings(live_browser_settings):
     """Poll every second, keep observations fresh, serve static files without a manifest."""
-    settings.POLL_INTERVAL_SECONDS = 1.0
-    settings.STALE_AFTER_SECONDS = 3600.0
-    # The live server's static handler finds files by their source names; whitenoise's
-    # hashed names are covered by the page tests.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls made here
-    # between browser steps are ordinary blocking calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(chromium_path: str) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    live_browser_settings.POLL_INTERVAL_SECONDS = 1.0
 
 
 def open_page(browser, url: str, width: int = 1280, **options):
