@@ -123,6 +123,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
+    "portal.api.fast.PreparedReadMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -248,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-observations": {
         "task": "services.tasks.prune_observations_task",
+        "schedule": 3600.0,
+    },
+    # Offices finish their day at different hours (WIB, WITA, WIT); hourly catches each.
+    "rollup-history": {
+        "task": "portal.tasks.rollup_history_task",
         "schedule": 3600.0,
     },
 }

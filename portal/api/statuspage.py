@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from services.snapshot import Published, published
 
 from ..choices import AdvisoryPhase, AdvisorySeverity
 from ..models import Advisory
-from ..status import iso, localized, rendered_document, stage_reason
+from ..status import LANGS, Rendered, iso, localized, rendered_document, stage_reason
 from .params import request_language
 from .views import LANG, PublicReadMixin, advisory_modified, respond_document, respond_rendered
 
@@ -430,6 +430,17 @@ class CachedStatuspageView(StatuspageView):
 
     def build(self, request: Request, bundle: Published, url: str) -> dict:
         raise NotImplementedError
+
+    @classmethod
+    def prepared(cls, request: HttpRequest) -> Rendered | None:
+        """The document for a request with nothing to refuse; None sends it the long way."""
+        lang = request.GET.get("lang", getattr(request, "LANGUAGE_CODE", LANGS[0]))
+        if lang not in LANGS:
+            return None
+        view = cls()
+        url = view.page_url(request)
+        build = lambda bundle: view.build(request, bundle, url)  # noqa: E731
+        return rendered_document(("v2", cls.name, url), lang, build)
 
 
 class SummaryView(CachedStatuspageView):

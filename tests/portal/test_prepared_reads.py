@@ -1,0 +1,127 @@
+"""Prepared documents answered ahead of the middleware stack: the same answers, fewer steps.
+
+``PreparedReadMiddleware`` serves plain anonymous GETs of the status documents from the
+memo before the session, CSRF, auth and messages middleware run. Its answers must be the
+answers of the full stack, header for header; anything it should not answer (a token, a
+bad parameter or host, a client over its limit, a failing cold build) must reach the full
+stack and be answered there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+from django.test import Client, RequestFactory
+
+from portal.api.auth import AnonReadThrottle
+from portal.api.fast import PreparedReadMiddleware
+from tests.factories import set_systems
+
+pytestmark = pytest.mark.django_db
+
+PREPARED = ["/api/v1/status/", "/api/v2/summary.json", "/api/v2/status.json"]
+MIDDLEWARE = "portal.api.fast.PreparedReadMiddleware"
+
+
+@pytest.fixture(autouse=True)
+def _world():
+    set_systems(pdn="degraded", cekal="down")
+    AnonReadThrottle.reset()
+    yield
+    AnonReadThrottle.reset()
+
+
+def _headers(response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in {"Date"}}
+
+
+def _full_stack(settings) -> None:
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE]
+
+
+@pytest.mark.parametrize("path", PREPARED)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_answers_and_headers_equal_the_full_stack(client, settings, path, language):
+    assert MIDDLEWARE in settings.MIDDLEWARE
+    fast = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
+    revalidated = client.get(path, HTTP_ACCEPT_LANGUAGE=language, HTTP_IF_NONE_MATCH=fast["ETag"])
+    _full_stack(settings)
+    full = Client().get(path, HTTP_ACCEPT_LANGUAGE=language)
+    full_revalidated = Client().get(
+        path, HTTP_ACCEPT_LANGUAGE=language, HTTP_IF_NONE_MATCH=full["ETag"]
+    )
+
+    assert fast.status_code == full.status_code == 200
+    assert fast.content == full.content
+    assert _headers(fast) == _headers(full)
+    assert revalidated.status_code == full_revalidated.status_code == 304
+    assert revalidated.content == b""
+    assert _headers(revalidated) == _headers(full_revalidated)
+    assert fast["Content-Language"] == language
+
+
+def test_the_middleware_answers_without_the_rest_of_the_stack(rf: RequestFactory):
+    def rest_of_stack(request):
+        raise AssertionError(f"{request.path} reached the rest of the stack")
+
+    middleware = PreparedReadMiddleware(rest_of_stack)
+    response = middleware(rf.get("/api/v1/status/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert response.status_code == 200
+    assert response["Content-Language"] == "en"
+    assert int(response["Content-Length"]) == len(response.content)
+    not_modified = middleware(
+        rf.get("/api/v1/status/", HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=response["ETag"])
+    )
+    assert not_modified.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "path, extra",
+    [
+        ("/api/v1/status/", {"HTTP_AUTHORIZATION": "Token nope"}),  # a token: the full view
+        ("/api/v1/status/?lang=fr", {}),  # a bad parameter
+        ("/api/v1/status/?verbose=1", {}),  # an unknown parameter
+        ("/api/v2/summary.json?lang=xx", {}),
+        ("/api/v1/offices/palembang/", {}),  # not a prepared document
+        ("/", {}),  # a page
+    ],
+)
+def test_everything_else_goes_through_the_full_stack(rf, path, extra):
+    reached = []
+    middleware = PreparedReadMiddleware(lambda request: reached.append(request) or "full")
+    assert middleware(rf.get(path, **extra)) == "full"
+    assert reached
+
+
+@pytest.mark.parametrize("path", ["/api/v1/status/?lang=fr", "/api/v2/summary.json?lang=xx"])
+def test_a_bad_parameter_gets_the_apis_error(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_parameter"
+
+
+def test_a_host_not_allowed_is_refused_as_anywhere_else(client):
+    assert client.get("/api/v1/status/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_a_client_over_its_limit_is_refused_by_the_full_view(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon-read": "2/minute",
+        },
+    }
+    answers = [client.get("/api/v1/status/").status_code for _ in range(4)]
+    assert answers[:2] == [200, 200]
+    assert answers[-1] == 429
+
+
+def test_a_cold_build_that_fails_is_answered_503_by_the_full_stack(client, monkeypatch):
+    def unavailable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("services.snapshot.recompute", unavailable)
+    response = client.get("/api/v1/status/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
