@@ -10,6 +10,7 @@ handler500 = "portal.api.errors.handler500"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("wilayah/<slug:code>/", views.region_detail, name="region"),
     path("kantor/<slug:code>/", views.office_detail, name="office"),
     path("pengumuman/<int:pk>/", views.advisory_detail, name="advisory"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -1,8 +1,8 @@
-"""Public pages: the overview, an office, an advisory.
+"""Public pages: the overview, a region, an office, an advisory.
 
 Every page reads the published snapshot and the same status document as ``/api/v1/status/``
-(its bytes are memoized per snapshot). The overview's and an office's main part are
-rendered once per snapshot and language, so a warm page needs no query and little work.
+(its bytes are memoized per snapshot). The overview's, a region's and an office's main part
+are rendered once per snapshot and language, so a warm page needs no query and little work.
 The language is the visitor's choice (a cookie set by ``set_language``), else Bahasa
 Indonesia: a phone's Accept-Language does not decide.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, wraps
@@ -28,12 +28,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html_join
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from offices.choices import OfficeClass
 from services.choices import Cause, ServiceState, StageState
 from services.gating import ServiceStatus, StageStatus
-from services.snapshot import Published
+from services.snapshot import OfficeInfo, Published
 
 from . import history
 from .choices import AdvisoryPhase, AdvisorySeverity
@@ -55,6 +56,11 @@ log = logging.getLogger(__name__)
 
 STAFF_CAUSES = (Cause.OVERRIDE, Cause.CLOSURE)
 HISTORY_CACHE_SECONDS = 60
+# Up to this many offices the overview shows every service as a journey; beyond it, one
+# compact row per office grouped by region, each region linking to its own full page. A
+# dozen offices in full is some 60 KiB, about what a large region's page weighs anyway (most
+# regions have far fewer); the 151 offices of 2026 in full are 725 KiB.
+FULL_OVERVIEW_MAX_OFFICES = 12
 PAGE_CACHE_SECONDS = 60
 # What the frame around a page's main part needs (title, favicon, the page script's hooks).
 FRAME_KEYS = (
@@ -247,29 +253,61 @@ class OfficeView:
     tpi: bool
     services: list[ServiceCard]
     stages: list[dict]
+    state: str = ServiceState.UNKNOWN  # the office as a whole, as ``overall_state`` says
+    region_code: str = ""
+    region: str = ""
 
 
-def office_views(document: dict, bundle: Published) -> list[OfficeView]:
-    """Each office of the document, its services as journeys and its stages."""
+def office_views(document: dict, bundle: Published, region: str = "") -> list[OfficeView]:
+    """Each office of the document (of one region when given), its services and its stages."""
     snapshot = {o.code: o for o in bundle.snapshot.offices}
     views = []
     for office in document["offices"]:
         status = snapshot.get(office["code"])
-        if status is None:
+        info = bundle.offices.get(office["code"])
+        if status is None or info is None or (region and region_code(info) != region):
             continue
         stages = {s.code: s for s in status.stages}
         names = {s["code"]: s["name"] for s in office["stages"]}
+        services = [service_card(s, stages, names, bundle) for s in status.services]
         views.append(
             OfficeView(
                 code=office["code"],
                 name=office["name"],
                 class_label=class_label(office["office_class"]),
                 tpi=office["tpi"],
-                services=[service_card(s, stages, names, bundle) for s in status.services],
+                services=services,
                 stages=[stage_row(s, stages.get(s["code"])) for s in office["stages"]],
+                state=overall_state(services, document["stale"]),
+                region_code=region_code(info),
+                region=info.region,
             )
         )
     return views
+
+
+def region_code(info: OfficeInfo) -> str:
+    """The office's region as a URL slug."""
+    # A bundle published before OfficeInfo carried the code has only the region's name.
+    return info.region_code or slugify(info.region)
+
+
+@dataclass
+class RegionView:
+    code: str
+    name: str
+    offices: list[OfficeView]
+
+
+def region_views(offices: Iterable[OfficeView]) -> list[RegionView]:
+    """The offices grouped by region: regions by name, offices in their own order."""
+    regions: dict[str, RegionView] = {}
+    for office in offices:
+        region = regions.setdefault(
+            office.region_code, RegionView(office.region_code, office.region, [])
+        )
+        region.offices.append(office)
+    return sorted(regions.values(), key=lambda r: (r.name, r.code))
 
 
 def stage_row(stage: dict, status: StageStatus | None) -> dict:
@@ -322,11 +360,12 @@ def fnv1a(text: str) -> str:
     return f"{value:08x}"
 
 
-def advisory_cards(document: dict, office: str | None = None) -> dict[str, list[dict]]:
-    """The document's advisories (for one office when given), active and resolved."""
+def advisory_cards(document: dict, offices: Collection[str] = ()) -> dict[str, list[dict]]:
+    """The document's advisories (those for ``offices`` when given), active and resolved."""
     cards: dict[str, list[dict]] = {"active": [], "resolved": []}
+    wanted = set(offices)
     for advisory in document["advisories"]:
-        if office and advisory["offices"] and office not in advisory["offices"]:
+        if wanted and advisory["offices"] and wanted.isdisjoint(advisory["offices"]):
             continue
         card = {
             **advisory,
@@ -378,8 +417,9 @@ def cached_page(
 
     The main part depends only on the snapshot, the language and the path, so it is built
     once per snapshot (and shared through the cache); the whole page is then kept in this
-    process cut around the visitor's CSRF token, which is the one part that differs
-    between visitors, so a warm page costs a join rather than a template render.
+    process as UTF-8 cut around the visitor's CSRF token, which is the one part that differs
+    between visitors, so a warm page costs a join of bytes rather than a template render
+    and an encoding.
     """
     if not key:
         template, context = build()
@@ -388,11 +428,11 @@ def cached_page(
     pieces = _pages.get(memo_key)
     if pieces is None:
         pieces = _cut_page(request, key, build)
-    return HttpResponse(get_token(request).join(pieces))
+    return HttpResponse(get_token(request).encode().join(pieces))
 
 
-_pages: dict[tuple[str, str], list[str]] = {}
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_pages: dict[tuple[str, str], list[bytes]] = {}
+CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def _framed(request: HttpRequest, template: str, context: dict) -> dict:
@@ -400,14 +440,14 @@ def _framed(request: HttpRequest, template: str, context: dict) -> dict:
     return {**frame, "main": render_to_string(template, context, request)}
 
 
-def _cut_page(request: HttpRequest, key: str, build: Callable[[], tuple[str, dict]]) -> list[str]:
-    """The page for ``key`` as the pieces around its CSRF token, memoized in this process."""
+def _cut_page(request: HttpRequest, key: str, build: Callable[[], tuple[str, dict]]) -> list[bytes]:
+    """The page for ``key`` as the UTF-8 pieces around its CSRF token, memoized here."""
     parts = cache_get(key)
     if parts is None:
         template, context = build()
         parts = _framed(request, template, context)
         cache_set(key, parts, PAGE_CACHE_SECONDS)
-    html = render_to_string("portal/page.html", parts, request)
+    html = render_to_string("portal/page.html", parts, request).encode()
     token = CSRF_INPUT.search(html)
     pieces = html.split(token.group(1)) if token else [html]
     if len(_pages) > 256:
@@ -421,18 +461,47 @@ def _cut_page(request: HttpRequest, key: str, build: Callable[[], tuple[str, dic
 
 @page_language
 def overview(request: HttpRequest) -> HttpResponse:
-    """Every office: what a visitor can get done there today, advisories first."""
+    """Every office: what a visitor can get done there today, advisories first.
+
+    Past ``FULL_OVERVIEW_MAX_OFFICES``, one row per office grouped by region instead of every
+    service as a journey; each region's page has those.
+    """
     bundle, rendered = current(request)
 
     def build() -> tuple[str, dict]:
         document = json.loads(rendered.body)
         offices = office_views(document, bundle)
         cards = [c for o in offices for c in o.services]
+        national = len(offices) > FULL_OVERVIEW_MAX_OFFICES
         return "portal/overview.html", {
             **page_context(cards, document, rendered.etag),
             "headline": headline(cards, document["stale"], bundle),
             "offices": offices,
+            "regions": region_views(offices) if national else [],
             "advisories": advisory_cards(document),
+        }
+
+    return cached_page(request, page_key(request, bundle), build)
+
+
+@page_language
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One region: its offices with every service as a journey, and their advisories."""
+    bundle, rendered = current(request)
+
+    def build() -> tuple[str, dict]:
+        document = json.loads(rendered.body)
+        offices = office_views(document, bundle, region=code)
+        if not offices:
+            raise Http404(code)
+        region = region_views(offices)[0]
+        cards = [c for o in region.offices for c in o.services]
+        return "portal/region.html", {
+            **page_context(cards, document, rendered.etag),
+            "title": region.name,
+            "region": region,
+            "headline": headline(cards, document["stale"], bundle),
+            "advisories": advisory_cards(document, offices=[o.code for o in region.offices]),
         }
 
     return cached_page(request, page_key(request, bundle), build)
@@ -456,7 +525,7 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
             "office": office,
             "info": info,
             "headline": headline(office.services, document["stale"], bundle),
-            "advisories": advisory_cards(document, office=code),
+            "advisories": advisory_cards(document, offices=(code,)),
             "hours": opening_hours_rows(info.opening_hours, ZoneInfo(info.timezone)),
             "history": history_rows(office, info, bundle),
         }

@@ -53,6 +53,7 @@ class OfficeInfo:
     address: str
     timezone: str
     opening_hours: dict
+    region_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,15 @@ def load_inputs(now: datetime, systems: list[UpstreamSystem] | None = None) -> I
 
 def _office_info(o: Office) -> OfficeInfo:
     return OfficeInfo(
-        o.code, o.name, o.office_class, o.tpi, o.region.name, o.address, o.timezone, o.opening_hours
+        o.code,
+        o.name,
+        o.office_class,
+        o.tpi,
+        o.region.name,
+        o.address,
+        o.timezone,
+        o.opening_hours,
+        region_code=o.region.code,
     )
 
 

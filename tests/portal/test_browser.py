@@ -19,6 +19,7 @@ from portal.templatetags.portal_tags import format_datetime
 from services.snapshot import published, recompute
 from tests.conftest import missing
 from tests.factories import set_systems
+from tests.portal.test_national import NATIONAL, add_offices
 from tests.stack import point_poller_at, running_stack, stack_env, wait_until
 
 pytestmark = [
@@ -208,7 +209,9 @@ def test_english_page_refreshes_in_english(browser, live_server):
     assert "Hari ini" not in main_text(page)
 
 
-@pytest.mark.parametrize("path", ["/", "/kantor/palembang/", "/kantor/muara-enim/", "advisory"])
+@pytest.mark.parametrize(
+    "path", ["/", "/wilayah/sumsel/", "/kantor/palembang/", "/kantor/muara-enim/", "advisory"]
+)
 def test_no_horizontal_scroll_at_360_px(browser, live_server, path):
     set_systems(now=timezone.now() - timedelta(hours=2), pdn="degraded", cekal="down")
     recompute()  # stale: the banner is shown as well
@@ -221,6 +224,52 @@ def test_no_horizontal_scroll_at_360_px(browser, live_server, path):
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1] == 360
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def test_national_overview_updates_in_place_and_leads_to_a_region_page(browser, live_server):
+    add_offices(NATIONAL)
+    enter("all-down")
+    page = open_page(browser, live_server.url, width=360, bypass_csp=True)
+    sumsel = page.locator("section.region", has_text="Kanwil Kemenkumham Sumatera Selatan")
+    assert sumsel.locator(".office-rows > li").count() == 2
+    assert "Kantor Imigrasi Kelas I TPI Palembang Tutup" in " ".join(sumsel.inner_text().split())
+    assert page.locator(".journey").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") == 360
+    page.evaluate("window.sameDocument = true")
+
+    enter("partial")
+    page.wait_for_function(
+        "() => document.getElementById('live-headline').innerText.includes('Layanan terbatas')",
+        timeout=15000,
+    )
+    assert page.evaluate("window.sameDocument") is True
+    assert "Kantor Imigrasi Kelas I TPI Palembang Terbatas" in " ".join(sumsel.inner_text().split())
+    assert axe_violations(page) == []
+
+    page.click("text=Kanwil Kemenkumham Sumatera Selatan")
+    page.wait_for_selector("h1:has-text('Kanwil Kemenkumham Sumatera Selatan')")
+    text = main_text(page)
+    for office in (
+        "Kantor Imigrasi Kelas I TPI Palembang",
+        "Kantor Imigrasi Kelas II Non TPI Muara",
+    ):
+        assert office in text
+    assert text.count("Hari ini Anda dapat: wawancara, biometrik, foto.") == 2
+    assert "Surabaya" not in text and "Banda Aceh" not in text
+    assert page.evaluate("document.documentElement.scrollWidth") == 360
+    assert axe_violations(page) == []
+    assert page.errors == []
 
 
 def test_history_bars_show_their_figure_on_focus_and_move_with_arrow_keys(browser, live_server):
@@ -250,7 +299,7 @@ def test_axe_finds_no_wcag_violations(browser, live_server, width):
     source = AXE.read_text()
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    for path in ("/", "/kantor/palembang/", f"/pengumuman/{advisory.pk}/"):
+    for path in ("/", "/wilayah/sumsel/", "/kantor/palembang/", f"/pengumuman/{advisory.pk}/"):
         for lang in ("id", "en"):
             context.add_cookies(
                 [

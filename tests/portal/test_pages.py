@@ -435,6 +435,20 @@ def test_main_part_is_rendered_once_per_snapshot_and_language(client, monkeypatc
         client.get("/kantor/palembang/")
 
 
+def test_a_warm_page_is_the_rendered_page_but_for_the_csrf_token(client, monkeypatch):
+    enter("partial")
+    publish(title_id="Pengumuman — cuti bersama Iduladha", phase=AdvisoryPhase.RESOLVED)
+    warm = [client.get(path) for path in ("/", "/kantor/palembang/", "/", "/kantor/palembang/")]
+    monkeypatch.setattr(views, "page_key", lambda request, bundle: None)  # render every time
+    rendered = [client.get(path) for path in ("/", "/kantor/palembang/")]
+    token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    for response, expected in zip(warm, rendered * 2, strict=True):
+        assert response["Content-Type"] == expected["Content-Type"] == "text/html; charset=utf-8"
+        assert token.sub(b"", response.content) == token.sub(b"", expected.content)
+    assert "Pengumuman — cuti bersama Iduladha".encode() in warm[2].content
+    assert all(isinstance(piece, bytes) for pieces in views._pages.values() for piece in pieces)
+
+
 def test_a_new_snapshot_renders_the_page_again(client):
     enter("partial")
     assert "Hari ini Anda dapat: wawancara" in text_of(client.get("/"))

@@ -26,6 +26,7 @@ WARM_PATHS = [
     "/api/v2/summary.json",
     "/api/v2/components.json",
     "/",
+    "/wilayah/sumsel/",
     "/kantor/palembang/",
 ]
 
@@ -50,6 +51,13 @@ def test_warm_read_touches_no_database(client, offices, path):
     if path.startswith("/api/"):  # pages differ by their per-request CSRF token only
         assert again.content == first.content
     assert [q["sql"] for q in queries.captured_queries] == []
+
+
+def test_overview_stays_under_200_kib_with_a_row_per_office_at_scale(client, offices):
+    html = client.get("/").content
+    assert (b'<section class="region"' in html) is (offices > 2)
+    assert html.count(b'<ul class="service-states">') == (offices if offices > 2 else 0)
+    assert len(html) < 200 * 1024
 
 
 def test_cold_build_costs_a_fixed_number_of_queries(offices, django_assert_max_num_queries):
