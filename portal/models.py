@@ -1,4 +1,5 @@
-"""Advisories: what staff tell the public, in both languages; API tokens for other systems."""
+"""Advisories: what staff tell the public, in both languages; API tokens for other systems;
+the daily roll-up of the office pages' history bars."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from offices.models import Office
-from services.models import UpstreamSystem
+from services.models import Stage, UpstreamSystem
 
 from .choices import AdvisoryPhase, AdvisorySeverity
 
@@ -145,3 +146,31 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class StageDay(models.Model):
+    """One stage's figures for one complete local day at one office: the history roll-up.
+
+    A copy of ``history.stage_days`` output for a day that can no longer change, so the
+    office page reads 90 days without scanning their events.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="In the office's time zone.")
+    # The figures depend on the office's opening hours and time zone; a row computed under
+    # others is ignored (and replaced) rather than trusted.
+    basis = models.CharField(max_length=16, help_text="Digest of the hours and time zone used.")
+    office_seconds = models.PositiveIntegerField()
+    known_seconds = models.PositiveIntegerField()
+    closed_seconds = models.PositiveIntegerField()
+    unknown_seconds = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "stage", "day"], name="unique_stage_day")
+        ]
+        indexes = [models.Index(fields=["office", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.stage_id} {self.day}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from services.choices import SystemState
 from services.models import Stage, StatusEvent, UpstreamSystem
 from services.signals import system_state_changed
 
+from . import history
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory, AdvisoryUpdate
 
@@ -21,6 +23,12 @@ def open_draft_advisory(sender, event: StatusEvent, **kwargs) -> None:
     """When a system goes down, open a draft advisory for staff to review and publish."""
     if event.new_state == SystemState.DOWN:
         draft_advisory(event.system, event.at)
+
+
+@receiver(post_save, sender=Office, dispatch_uid="portal.forget_stale_history")
+def forget_stale_history(sender, instance: Office, **kwargs) -> None:
+    """When an office's opening hours or time zone change, drop its history roll-up."""
+    history.forget_stale_days(instance)
 
 
 def draft_advisory(system: UpstreamSystem, at) -> Advisory | None:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from offices.choices import OfficeClass
 from offices.models import Office, OfficeClosure, Region
-from portal.models import Advisory
+from portal import history
+from portal.models import Advisory, StageDay
 from services.choices import Cause, ServiceState, StageState
 from services.models import CurrentState, Override, Service, Stage, StatusEvent
 from services.snapshot import recompute
@@ -244,12 +245,13 @@ class Command(BaseCommand):
         if not force:
             self.refuse_real_data({o["code"] for o in demo_offices(1000)})
         now = timezone.now()
+        demo = Office.objects.filter(code__in=[o["code"] for o in wanted])
         with transaction.atomic():
             created = self.upsert_offices(wanted)
-            self.write_history(
-                list(Office.objects.filter(code__in=[o["code"] for o in wanted])), days, now
-            )
+            self.write_history(list(demo), days, now)
         recompute()
+        # The history bars' roll-up, filled now so that the first office page is quick.
+        history.fill_rollup(timezone.now(), demo)
         self.stdout.write(
             f"{Office.objects.count()} offices ({created} new), "
             f"{StatusEvent.objects.count()} status events"
@@ -300,6 +302,7 @@ class Command(BaseCommand):
         """Replace the demo offices' history with synthetic outages over ``days`` days."""
         StatusEvent.objects.filter(office__in=offices).delete()
         CurrentState.objects.filter(office__in=offices).delete()
+        StageDay.objects.filter(office__in=offices).delete()  # computed from the old events
         stages = list(Stage.objects.all())
         services = {s.code: s for s in Service.objects.all()}
         start = now - timedelta(days=days)
