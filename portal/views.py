@@ -3,15 +3,16 @@
 Every page reads the published snapshot and the same status document as ``/api/v1/status/``
 (its bytes are memoized per snapshot). The overview's, a region's and an office's main part
 are rendered once per snapshot and language, so a warm page needs no query and little work.
-The language is the visitor's choice (a cookie set by ``set_language``), else Bahasa
-Indonesia: a phone's Accept-Language does not decide.
+The language is the visitor's choice (a cookie set by ``choose_language``, a plain link),
+else Bahasa Indonesia: a phone's Accept-Language does not decide. Pages carry nothing
+particular to a visitor (no form, no CSRF token, no cookie), so a warm page is the same
+bytes for everyone, revalidated by its ETag and cacheable by a CDN for one poll interval.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,14 +21,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -37,6 +39,7 @@ from services.gating import ServiceStatus, StageStatus
 from services.snapshot import OfficeInfo, Published
 
 from . import history
+from .api.conditional import conditional, shared_cache_headers, strong_etag
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory
 from .status import LANGS, Rendered, current_status, localized
@@ -417,22 +420,31 @@ def cached_page(
 
     The main part depends only on the snapshot, the language and the path, so it is built
     once per snapshot (and shared through the cache); the whole page is then kept in this
-    process as UTF-8 cut around the visitor's CSRF token, which is the one part that differs
-    between visitors, so a warm page costs a join of bytes rather than a template render
-    and an encoding.
+    process as UTF-8 with its ETag, so a warm page costs a dictionary lookup.
     """
-    if not key:
+    if key:
+        memo_key = (key, request.get_full_path())
+        page = _pages.get(memo_key)
+        if page is None:
+            page = _whole_page(request, key, build)
+            if len(_pages) > 256:
+                _pages.clear()
+            _pages[memo_key] = page
+    else:
         template, context = build()
-        return render(request, "portal/page.html", _framed(request, template, context))
-    memo_key = (key, request.get_full_path())
-    pieces = _pages.get(memo_key)
-    if pieces is None:
-        pieces = _cut_page(request, key, build)
-    return HttpResponse(get_token(request).encode().join(pieces))
+        body = render_to_string("portal/page.html", _framed(request, template, context), request)
+        page = _page(body.encode())
+    body, etag = page
+    response = shared_cache_headers(HttpResponse(body))
+    patch_vary_headers(response, ["Cookie"])  # the language is the visitor's cookie
+    return conditional(request, response, etag, None)
 
 
-_pages: dict[tuple[str, str], list[bytes]] = {}
-CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+_pages: dict[tuple[str, str], tuple[bytes, str]] = {}
+
+
+def _page(body: bytes) -> tuple[bytes, str]:
+    return body, strong_etag(body)
 
 
 def _framed(request: HttpRequest, template: str, context: dict) -> dict:
@@ -440,20 +452,43 @@ def _framed(request: HttpRequest, template: str, context: dict) -> dict:
     return {**frame, "main": render_to_string(template, context, request)}
 
 
-def _cut_page(request: HttpRequest, key: str, build: Callable[[], tuple[str, dict]]) -> list[bytes]:
-    """The page for ``key`` as the UTF-8 pieces around its CSRF token, memoized here."""
+def _whole_page(
+    request: HttpRequest, key: str, build: Callable[[], tuple[str, dict]]
+) -> tuple[bytes, str]:
+    """The page for ``key``: its main part from the shared cache, framed for this path."""
     parts = cache_get(key)
     if parts is None:
         template, context = build()
         parts = _framed(request, template, context)
         cache_set(key, parts, PAGE_CACHE_SECONDS)
-    html = render_to_string("portal/page.html", parts, request).encode()
-    token = CSRF_INPUT.search(html)
-    pieces = html.split(token.group(1)) if token else [html]
-    if len(_pages) > 256:
-        _pages.clear()
-    _pages[(key, request.get_full_path())] = pieces
-    return pieces
+    return _page(render_to_string("portal/page.html", parts, request).encode())
+
+
+def choose_language(request: HttpRequest, lang: str) -> HttpResponse:
+    """Remember the visitor's language in a cookie and send them back where they were.
+
+    A link rather than a form, so that pages hold nothing particular to a visitor; choosing
+    a language changes nothing but how this browser's pages read.
+    """
+    if lang not in LANGS:
+        raise Http404(lang)
+    target = request.GET.get("next", "/")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    response = HttpResponseRedirect(target if safe else "/")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        lang,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Views --------------------------------------------------------------------------------

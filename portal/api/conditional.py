@@ -25,13 +25,20 @@ def strong_etag(body: bytes) -> str:
 
 def public_headers(response: HttpResponse) -> HttpResponse:
     """Let any origin read the response, and anyone cache it for one poll interval."""
+    shared_cache_headers(response)
+    cors_headers(response)
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def shared_cache_headers(response: HttpResponse) -> HttpResponse:
+    """Anyone (a CDN, a proxy) may keep the response for one poll interval, and serve it
+    for a day while the portal cannot answer."""
     max_age = max(1, int(settings.POLL_INTERVAL_SECONDS))
     response["Cache-Control"] = (
         f"public, max-age={max_age}, stale-while-revalidate={max_age}, "
         f"stale-if-error={STALE_IF_ERROR_SECONDS}"
     )
-    cors_headers(response)
-    patch_vary_headers(response, ["Accept-Language"])
     return response
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from offices.models import Office, OfficeClosure
@@ -255,14 +256,46 @@ def test_live_refresh_hooks_point_at_the_status_api_in_the_page_language(client)
 
 def test_language_choice_sticks_in_a_lasting_cookie(client):
     enter("partial")
-    response = client.post(
-        "/i18n/setlang/", {"language": "en", "next": "/kantor/palembang/"}, follow=False
-    )
+    html = client.get("/kantor/palembang/").content.decode()
+    link = re.search(r'<a href="([^"]+)" lang="en" hreflang="en">English</a>', html)[1]
+    assert link == "/bahasa/en/?next=/kantor/palembang/"
+    response = client.get(link)
     assert response.status_code == 302 and response["Location"] == "/kantor/palembang/"
+    assert response["Cache-Control"] == "no-store"
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie.value == "en" and int(cookie["max-age"]) >= 30 * 24 * 3600
     assert "Services today" in text_of(client.get("/kantor/palembang/"))
     assert "Today you can" in text_of(client.get("/"))
+    back = re.search(r'href="([^"]+)" lang="id"', client.get("/").content.decode())[1]
+    client.get(back)
+    assert "Hari ini Anda dapat" in text_of(client.get("/"))
+
+
+def test_the_language_form_of_earlier_pages_still_works(client):
+    enter("partial")
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert "Today you can" in text_of(client.get("/"))
+
+
+@pytest.mark.parametrize(
+    "path, location",
+    [
+        ("/bahasa/en/?next=https://evil.example/", "/"),  # not another site
+        ("/bahasa/en/?next=//evil.example/", "/"),
+        ("/bahasa/en/", "/"),
+        ("/bahasa/en/?next=/wilayah/sumsel/?x=1", "/wilayah/sumsel/?x=1"),
+    ],
+)
+def test_choosing_a_language_only_returns_to_this_site(client, path, location):
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"] == location
+
+
+def test_an_unknown_language_is_not_found_and_sets_nothing(client):
+    response = client.get("/bahasa/fr/?next=/")
+    assert response.status_code == 404
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
 
 
 def test_unknown_language_cookie_falls_back_to_indonesian(client):
@@ -435,18 +468,40 @@ def test_main_part_is_rendered_once_per_snapshot_and_language(client, monkeypatc
         client.get("/kantor/palembang/")
 
 
-def test_a_warm_page_is_the_rendered_page_but_for_the_csrf_token(client, monkeypatch):
+def test_a_warm_page_is_the_rendered_page_byte_for_byte(client, monkeypatch):
     enter("partial")
     publish(title_id="Pengumuman — cuti bersama Iduladha", phase=AdvisoryPhase.RESOLVED)
     warm = [client.get(path) for path in ("/", "/kantor/palembang/", "/", "/kantor/palembang/")]
     monkeypatch.setattr(views, "page_key", lambda request, bundle: None)  # render every time
     rendered = [client.get(path) for path in ("/", "/kantor/palembang/")]
-    token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
     for response, expected in zip(warm, rendered * 2, strict=True):
         assert response["Content-Type"] == expected["Content-Type"] == "text/html; charset=utf-8"
-        assert token.sub(b"", response.content) == token.sub(b"", expected.content)
+        assert response.content == expected.content
+        assert response["ETag"] == expected["ETag"]
     assert "Pengumuman — cuti bersama Iduladha".encode() in warm[2].content
-    assert all(isinstance(piece, bytes) for pieces in views._pages.values() for piece in pieces)
+
+
+def test_pages_hold_nothing_particular_to_a_visitor(client):
+    enter("partial")
+    first, second = client.get("/"), Client().get("/")
+    assert first.content == second.content
+    assert not first.cookies and not second.cookies  # no session, no CSRF cookie
+    assert b"csrfmiddlewaretoken" not in first.content
+    poll = max(1, int(settings.POLL_INTERVAL_SECONDS))
+    assert first["Cache-Control"] == (
+        f"public, max-age={poll}, stale-while-revalidate={poll}, stale-if-error=86400"
+    )
+    assert "Cookie" in first["Vary"]  # the language is a cookie
+
+
+def test_a_page_revalidates_with_its_etag_until_the_state_changes(client):
+    enter("partial")
+    page = client.get("/kantor/palembang/")
+    again = client.get("/kantor/palembang/", HTTP_IF_NONE_MATCH=page["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    enter("all-down")
+    changed = client.get("/kantor/palembang/", HTTP_IF_NONE_MATCH=page["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != page["ETag"]
 
 
 def test_a_new_snapshot_renders_the_page_again(client):
