@@ -304,7 +304,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Which immigration-office services are open, derived from upstream health. "
         "v1 is the portal's own API; v2 is read-only and compatible with Statuspage "
-        "clients. Every error is `{\"error\": {\"code\", \"message\", \"field\"}}`."
+        'clients. Every error is `{"error": {"code", "message", "field"}}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from offices.choices import OfficeClass
 from services.choices import Cause, ServiceState, StageState
 from services.gating import ServiceStatus, StageStatus
-from services.snapshot import OfficeInfo, Published
+from services.snapshot import OfficeInfo, Published, published
 
 from . import history
 from .api.conditional import conditional, shared_cache_headers, strong_etag
@@ -85,8 +85,7 @@ def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        lang = chosen if chosen in LANGS else LANGS[0]
+        lang = visitor_language(request)
         with translation.override(lang):
             request.LANGUAGE_CODE = lang
             try:
@@ -97,6 +96,11 @@ def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return response
 
     return wrapped
+
+
+def visitor_language(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in LANGS else LANGS[0]
 
 
 # --- Services as journeys -----------------------------------------------------------------
@@ -409,8 +413,23 @@ def current(request: HttpRequest) -> tuple[Published, Rendered]:
     return current_status(request.LANGUAGE_CODE)
 
 
-def page_key(request: HttpRequest, bundle: Published) -> str:
-    return f"portal:page:{bundle.token}:{translation.get_language()}:{request.path}"
+def page_key(request: HttpRequest, bundle: Published, lang: str | None = None) -> str:
+    return f"portal:page:{bundle.token}:{lang or translation.get_language()}:{request.path}"
+
+
+def warm_page(request: HttpRequest) -> HttpResponse | None:
+    """The page for ``request`` when this process has it ready for the current snapshot.
+
+    ``PreparedReadMiddleware`` answers with it ahead of the rest of the stack; None (a cold
+    page, an unknown office) lets the view build it.
+    """
+    lang = visitor_language(request)
+    page = _pages.get((page_key(request, published(), lang), request.get_full_path()))
+    if page is None:
+        return None
+    response = _page_response(request, page)
+    response["Content-Language"] = lang
+    return response
 
 
 def cached_page(
@@ -434,6 +453,10 @@ def cached_page(
         template, context = build()
         body = render_to_string("portal/page.html", _framed(request, template, context), request)
         page = _page(body.encode())
+    return _page_response(request, page)
+
+
+def _page_response(request: HttpRequest, page: tuple[bytes, str]) -> HttpResponse:
     body, etag = page
     response = shared_cache_headers(HttpResponse(body))
     patch_vary_headers(response, ["Cookie"])  # the language is the visitor's cookie
@@ -593,6 +616,10 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     # Not cached: its updates are read from the database, not from the snapshot.
     return cached_page(request, None, build)
+
+
+# Warm pages of these views are answered by PreparedReadMiddleware.
+overview.prepared = region_detail.prepared = office_detail.prepared = warm_page
 
 
 # --- Office details -----------------------------------------------------------------------

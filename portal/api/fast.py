@@ -1,11 +1,12 @@
 """Shortcuts for the reads that are served as prepared bytes.
 
 Status pages are polled hard on the worst day. A plain anonymous GET of a cached document
-needs none of DRF's negotiation, authentication or permission machinery, and none of the
-session, CSRF, auth or messages middleware either:
+or page needs none of DRF's negotiation, authentication or permission machinery, and none
+of the session, CSRF, auth or messages middleware either:
 
 - ``PreparedReadMiddleware`` answers it right after the security headers are set, from the
-  per-process memo of the document's bytes (200, or 304 when the client's copy is current);
+  per-process memo of the document's or page's bytes (200, or 304 when the client's copy is
+  current), for every view with a ``prepared(request)`` that returns the response;
 - ``fast_public_read`` wraps a view so that such a GET which still reaches it (the
   middleware is not installed, or the view has no prepared document) calls the handler
   directly.
@@ -19,11 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -35,7 +38,7 @@ from .views import respond_rendered
 
 log = logging.getLogger(__name__)
 
-Prepared = Callable[[HttpRequest], Rendered | None]
+Prepared = Callable[[HttpRequest], HttpResponse | None]
 
 
 def fast_public_read(view_class: type[APIView]) -> Callable[..., HttpResponse]:
@@ -54,8 +57,24 @@ def fast_public_read(view_class: type[APIView]) -> Callable[..., HttpResponse]:
     view.initkwargs = full.initkwargs
     view.csrf_exempt = True
     view.__doc__ = full.__doc__
-    view.prepared = getattr(view_class, "prepared", None)  # what the middleware serves
+    document = getattr(view_class, "prepared", None)
+    if document is not None:  # what the middleware serves
+        view.prepared = partial(_prepared_read, document)
     return view
+
+
+def _prepared_read(
+    document: Callable[[HttpRequest], Rendered | None], request: HttpRequest
+) -> HttpResponse | None:
+    if not AnonReadThrottle().allow_request(request, None):
+        return None  # the full view answers 429 with Retry-After
+    request.LANGUAGE_CODE = translation.get_language_from_request(request)
+    rendered = document(request)
+    if rendered is None:
+        return None
+    response = cors_headers(respond_rendered(request, rendered))
+    response["Content-Language"] = request.LANGUAGE_CODE
+    return response
 
 
 def _plain_read(request: HttpRequest) -> bool:
@@ -75,19 +94,20 @@ def _direct(view_class: type[APIView], request: HttpRequest, args, kwargs) -> Ht
 
 
 class PreparedReadMiddleware:
-    """Answer plain anonymous GETs of prepared documents before the rest of the stack.
+    """Answer plain anonymous GETs of prepared documents and warm pages before the rest of
+    the stack.
 
     It sits right after the security-header middleware, so these answers carry the same
     security headers as any other; it adds what the skipped middleware would have added
-    (``Content-Language``, ``Content-Length``, ``X-Frame-Options``) and checks the Host
-    header as ``CommonMiddleware`` would.
+    (``Vary: Accept-Language``, ``Content-Length``, ``X-Frame-Options``) and checks the Host
+    header as ``CommonMiddleware`` would. The views' own ``prepared`` set the rest.
     """
 
     MAX_ROUTES = 1024
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
-        self.routes: dict[str, Prepared | None] = {}  # path -> its prepared document, if any
+        self.routes: dict[str, Prepared | None] = {}  # path -> its view's prepared, if any
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _plain_read(request):
@@ -108,7 +128,7 @@ class PreparedReadMiddleware:
         except Resolver404:
             found = None
         else:
-            found = None if match.args or match.kwargs else getattr(match.func, "prepared", None)
+            found = getattr(match.func, "prepared", None)
         if len(self.routes) >= self.MAX_ROUTES:
             self.routes.clear()
         self.routes[path] = found
@@ -118,17 +138,13 @@ class PreparedReadMiddleware:
         """The prepared answer, or None to let the full stack answer (and refuse) it."""
         try:
             request.get_host()  # DisallowedHost: the full stack answers 400
-            if not AnonReadThrottle().allow_request(request, None):
-                return None  # the full view answers 429 with Retry-After
-            request.LANGUAGE_CODE = translation.get_language_from_request(request)
-            rendered = prepared(request)
+            response = prepared(request)
         except Exception:  # a cold build that failed, a bad host: answered the long way
             log.debug("prepared read declined", exc_info=True)
             return None
-        if rendered is None:
+        if response is None:
             return None
-        response = cors_headers(respond_rendered(request, rendered))
-        response["Content-Language"] = request.LANGUAGE_CODE
+        patch_vary_headers(response, ("Accept-Language",))  # as LocaleMiddleware does
         response["Content-Length"] = str(len(response.content))
         response["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
         return response

@@ -1,10 +1,11 @@
-"""Prepared documents answered ahead of the middleware stack: the same answers, fewer steps.
+"""Prepared documents and warm pages answered ahead of the middleware stack: the same
+answers, fewer steps.
 
-``PreparedReadMiddleware`` serves plain anonymous GETs of the status documents from the
-memo before the session, CSRF, auth and messages middleware run. Its answers must be the
-answers of the full stack, header for header; anything it should not answer (a token, a
-bad parameter or host, a client over its limit, a failing cold build) must reach the full
-stack and be answered there.
+``PreparedReadMiddleware`` serves plain anonymous GETs of the status documents and of warm
+pages from the memo before the session, CSRF, auth and messages middleware run. Its answers
+must be the answers of the full stack, header for header; anything it should not answer (a
+token, a bad parameter or host, a client over its limit, a failing cold build, a page not
+built yet) must reach the full stack and be answered there.
 """
 
 from __future__ import annotations
@@ -60,6 +61,39 @@ def test_answers_and_headers_equal_the_full_stack(client, settings, path, langua
     assert fast["Content-Language"] == language
 
 
+PAGES = ["/", "/wilayah/sumsel/", "/kantor/palembang/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_warm_pages_and_headers_equal_the_full_stacks(client, settings, path, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    cold = client.get(path)  # built by the view, through the whole stack
+    warm = client.get(path)
+    revalidated = client.get(path, HTTP_IF_NONE_MATCH=warm["ETag"])
+    _full_stack(settings)
+    full = client.get(path)
+    full_revalidated = client.get(path, HTTP_IF_NONE_MATCH=full["ETag"])
+
+    assert cold.status_code == warm.status_code == full.status_code == 200
+    assert cold.content == warm.content == full.content
+    assert _headers(cold) == _headers(warm) == _headers(full)
+    assert revalidated.status_code == full_revalidated.status_code == 304
+    assert _headers(revalidated) == _headers(full_revalidated)
+    assert warm["Content-Language"] == language
+
+
+def test_a_warm_page_is_answered_without_the_rest_of_the_stack(client, rf):
+    client.get("/kantor/palembang/")  # warms this process's page
+
+    def rest_of_stack(request):
+        raise AssertionError(f"{request.path} reached the rest of the stack")
+
+    response = PreparedReadMiddleware(rest_of_stack)(rf.get("/kantor/palembang/"))
+    assert response.status_code == 200
+    assert "Kantor Imigrasi Kelas I TPI Palembang" in response.content.decode()
+
+
 def test_the_middleware_answers_without_the_rest_of_the_stack(rf: RequestFactory):
     def rest_of_stack(request):
         raise AssertionError(f"{request.path} reached the rest of the stack")
@@ -83,7 +117,8 @@ def test_the_middleware_answers_without_the_rest_of_the_stack(rf: RequestFactory
         ("/api/v1/status/?verbose=1", {}),  # an unknown parameter
         ("/api/v2/summary.json?lang=xx", {}),
         ("/api/v1/offices/palembang/", {}),  # not a prepared document
-        ("/", {}),  # a page
+        ("/kantor/palembang/", {}),  # a page not built yet in this process
+        ("/kantor/nowhere/", {}),  # an unknown office: the view answers 404
     ],
 )
 def test_everything_else_goes_through_the_full_stack(rf, path, extra):
