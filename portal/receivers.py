@@ -11,9 +11,9 @@ from django.utils import timezone
 from offices.models import Office
 from services.choices import SystemState
 from services.models import Stage, StatusEvent, UpstreamSystem
-from services.signals import system_state_changed
+from services.signals import snapshot_published, system_state_changed
 
-from . import history
+from . import history, status
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory, AdvisoryUpdate
 
@@ -23,6 +23,14 @@ def open_draft_advisory(sender, event: StatusEvent, **kwargs) -> None:
     """When a system goes down, open a draft advisory for staff to review and publish."""
     if event.new_state == SystemState.DOWN:
         draft_advisory(event.system, event.at)
+
+
+@receiver(snapshot_published, dispatch_uid="portal.prepare_status_documents")
+def prepare_status_documents(sender, bundle, **kwargs) -> None:
+    """Build the status documents where the snapshot was published (for a poll: in the
+    worker), so that web processes take the bytes from the cache instead of each building
+    them on a visitor's request."""
+    status.prepare(bundle)
 
 
 @receiver(post_save, sender=Office, dispatch_uid="portal.forget_stale_history")

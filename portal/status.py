@@ -1,18 +1,22 @@
 """The public shape of a snapshot: the v1 status document, and its cached bytes.
 
-A published snapshot is turned into JSON once per snapshot and language in each process;
-every later request is served those bytes with their ETag, without the database.
+A published snapshot is turned into JSON once per snapshot and language: by the process
+that published it (``prepare``, on ``snapshot_published``) or by the first that needs it,
+which shares the bytes through the cache; every process keeps them in memory, and every
+later request is served those bytes with their ETag, without the database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,7 +26,10 @@ from services.snapshot import Published, published
 
 from .models import Advisory
 
+log = logging.getLogger(__name__)
+
 LANGS = ("id", "en")
+SHARED_SECONDS = 3600  # a snapshot's bytes in the cache; a new snapshot has a new key
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,10 @@ def advisory_documents(now: datetime) -> list[dict]:
 
 
 _memo: dict[tuple[str, str], Rendered] = {}
-_memo_lock = threading.Lock()
+# One build at a time in a process: when a new snapshot arrives, the threads that miss the
+# memo wait for the one building it instead of each building the same bytes (re-entrant: a
+# page's build reads the status document).
+build_lock = threading.RLock()
 
 
 def rendered_status(lang: str) -> Rendered:
@@ -156,13 +166,17 @@ def rendered_bundle(bundle: Published, lang: str) -> Rendered:
     hit = _memo.get(key)
     if hit is not None:
         return hit
-    with translation.override(lang):
-        document = status_document(bundle, advisory_documents(timezone.now()))
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    rendered = Rendered(
-        body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', bundle.snapshot.generated_at
-    )
-    with _memo_lock:
+    with build_lock:
+        hit = _memo.get(key)
+        if hit is not None:
+            return hit
+        shared_key = f"status:v1:{bundle.token}:{lang}"
+        rendered = _shared(shared_key)
+        if rendered is None:
+            with translation.override(lang):
+                document = status_document(bundle, advisory_documents(timezone.now()))
+            rendered = _rendered(document, bundle)
+            _share(shared_key, rendered)
         if len(_memo) > 64:
             _memo.clear()
         _memo[key] = rendered
@@ -216,14 +230,47 @@ def rendered_document(key: tuple, lang: str, build: Callable[[Published], object
     hit = _documents.get(memo_key)
     if hit is not None:
         return hit
-    with translation.override(lang):
-        document = build(bundle)
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    rendered = Rendered(
-        body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', bundle.snapshot.generated_at
-    )
-    with _memo_lock:
-        if len(_documents) > 256 or any(k[0] != bundle.token for k in list(_documents)[:1]):
+    with build_lock:
+        hit = _documents.get(memo_key)
+        if hit is not None:
+            return hit
+        digest = hashlib.sha256(repr(memo_key).encode()).hexdigest()[:32]
+        shared_key = f"status:doc:{digest}"
+        rendered = _shared(shared_key)
+        if rendered is None:
+            with translation.override(lang):
+                rendered = _rendered(build(bundle), bundle)
+            _share(shared_key, rendered)
+        oldest = next(iter(_documents), (bundle.token,))
+        if len(_documents) > 256 or oldest[0] != bundle.token:
             _documents.clear()
         _documents[memo_key] = rendered
     return rendered
+
+
+def _rendered(document: object, bundle: Published) -> Rendered:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return Rendered(body, etag, bundle.snapshot.generated_at)
+
+
+def _shared(key: str) -> Rendered | None:
+    """Bytes another process built for this snapshot, if the cache has them."""
+    try:
+        return cache.get(key)
+    except Exception:  # the cache only saves work: a dead Redis must not fail a read
+        log.warning("cache unavailable; building the document here", exc_info=True)
+        return None
+
+
+def _share(key: str, rendered: Rendered) -> None:
+    try:
+        cache.set(key, rendered, SHARED_SECONDS)
+    except Exception:
+        log.warning("cache unavailable; not sharing the document", exc_info=True)
+
+
+def prepare(bundle: Published) -> None:
+    """Build the status document in every language for a snapshot just published."""
+    for lang in LANGS:
+        rendered_bundle(bundle, lang)

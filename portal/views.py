@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +43,7 @@ from . import history
 from .api.conditional import conditional, shared_cache_headers, strong_etag
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory
-from .status import LANGS, Rendered, current_status, localized
+from .status import LANGS, Rendered, build_lock, current_status, localized
 from .templatetags.portal_tags import (
     HELD,
     WAITING,
@@ -265,11 +266,16 @@ class OfficeView:
     region: str = ""
 
 
-def office_views(document: dict, bundle: Published, region: str = "") -> list[OfficeView]:
-    """Each office of the document (of one region when given), its services and its stages."""
+def office_views(
+    document: dict, bundle: Published, region: str = "", only: str = ""
+) -> list[OfficeView]:
+    """Each office of the document (of one region, or only one office, when given), its
+    services and its stages."""
     snapshot = {o.code: o for o in bundle.snapshot.offices}
     views = []
     for office in document["offices"]:
+        if only and office["code"] != only:
+            continue
         status = snapshot.get(office["code"])
         info = bundle.offices.get(office["code"])
         if status is None or info is None or (region and region_code(info) != region):
@@ -354,17 +360,12 @@ def fingerprint(document: dict) -> str:
     parts += [
         f"advisory:{a['id']}={a['phase']}|{a['updated_at'] or ''}" for a in document["advisories"]
     ]
-    return fnv1a("\n".join(parts))
+    return crc32("\n".join(parts))
 
 
-def fnv1a(text: str) -> str:
-    """32-bit FNV-1a over UTF-16 code units, as JavaScript sees a string."""
-    value = 0x811C9DC5
-    data = text.encode("utf-16-le")
-    for i in range(0, len(data), 2):
-        value ^= data[i] | (data[i + 1] << 8)
-        value = (value * 0x01000193) & 0xFFFFFFFF
-    return f"{value:08x}"
+def crc32(text: str) -> str:
+    """CRC-32 (zlib's) of the text's UTF-8 bytes, as portal.js computes it."""
+    return f"{zlib.crc32(text.encode()):08x}"
 
 
 def advisory_cards(document: dict, offices: Collection[str] = ()) -> dict[str, list[dict]]:
@@ -392,16 +393,33 @@ def choice_label(choices, value: str) -> str:
         return value
 
 
-def page_context(cards: Sequence[ServiceCard], document: dict, etag: str) -> dict:
+_parsed: dict[str, tuple[dict, str]] = {}
+
+
+def parsed(rendered: Rendered) -> tuple[dict, str]:
+    """The status document behind ``rendered`` (not to be modified) and its fingerprint,
+    worked out once per document in this process rather than once per page built."""
+    hit = _parsed.get(rendered.etag)
+    if hit is None:
+        document = json.loads(rendered.body)
+        hit = (document, fingerprint(document))
+        if len(_parsed) > 8:
+            _parsed.clear()
+        _parsed[rendered.etag] = hit
+    return hit
+
+
+def page_context(cards: Sequence[ServiceCard], rendered: Rendered) -> dict:
     """What every page shows about freshness, and what the page script needs."""
+    document, document_fingerprint = parsed(rendered)
     state = overall_state(cards, document["stale"])
     lang = translation.get_language()
     return {
         "status": document,
-        "etag": etag,
+        "etag": rendered.etag,
         "overall": state,
         "favicon": f"portal/favicon-{state}.svg",
-        "fingerprint": fingerprint(document),
+        "fingerprint": document_fingerprint,
         "status_url": reverse("api-v1:status") + f"?lang={lang}",
         "poll_seconds": f"{settings.POLL_INTERVAL_SECONDS:g}",
         "datetime_pattern": datetime_pattern(),
@@ -445,10 +463,13 @@ def cached_page(
         memo_key = (key, request.get_full_path())
         page = _pages.get(memo_key)
         if page is None:
-            page = _whole_page(request, key, build)
-            if len(_pages) > 256:
-                _pages.clear()
-            _pages[memo_key] = page
+            with build_lock:  # threads that miss wait for the one building it
+                page = _pages.get(memo_key)
+                if page is None:
+                    page = _whole_page(request, key, build)
+                    if len(_pages) > 256:
+                        _pages.clear()
+                    _pages[memo_key] = page
     else:
         template, context = build()
         body = render_to_string("portal/page.html", _framed(request, template, context), request)
@@ -527,12 +548,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     bundle, rendered = current(request)
 
     def build() -> tuple[str, dict]:
-        document = json.loads(rendered.body)
+        document, _ = parsed(rendered)
         offices = office_views(document, bundle)
         cards = [c for o in offices for c in o.services]
         national = len(offices) > FULL_OVERVIEW_MAX_OFFICES
         return "portal/overview.html", {
-            **page_context(cards, document, rendered.etag),
+            **page_context(cards, rendered),
             "headline": headline(cards, document["stale"], bundle),
             "offices": offices,
             "regions": region_views(offices) if national else [],
@@ -548,14 +569,14 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     bundle, rendered = current(request)
 
     def build() -> tuple[str, dict]:
-        document = json.loads(rendered.body)
+        document, _ = parsed(rendered)
         offices = office_views(document, bundle, region=code)
         if not offices:
             raise Http404(code)
         region = region_views(offices)[0]
         cards = [c for o in region.offices for c in o.services]
         return "portal/region.html", {
-            **page_context(cards, document, rendered.etag),
+            **page_context(cards, rendered),
             "title": region.name,
             "region": region,
             "headline": headline(cards, document["stale"], bundle),
@@ -571,13 +592,13 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
     bundle, rendered = current(request)
 
     def build() -> tuple[str, dict]:
-        document = json.loads(rendered.body)
-        office = next((o for o in office_views(document, bundle) if o.code == code), None)
+        document, _ = parsed(rendered)
+        office = next(iter(office_views(document, bundle, only=code)), None)
         info = bundle.offices.get(code)
         if office is None or info is None:
             raise Http404(code)
         return "portal/office.html", {
-            **page_context(office.services, document, rendered.etag),
+            **page_context(office.services, rendered),
             "title": office.name,
             "feed_office": code,
             "office": office,
@@ -605,11 +626,11 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bundle, rendered = current(request)
 
     def build() -> tuple[str, dict]:
-        document = json.loads(rendered.body)
+        document, _ = parsed(rendered)
         cards = [c for o in office_views(document, bundle) for c in o.services]
         view = advisory_view(advisory)
         return "portal/advisory.html", {
-            **page_context(cards, document, rendered.etag),
+            **page_context(cards, rendered),
             "title": view["title"],
             "advisory": view,
         }

@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 # ``event`` (the StatusEvent: system, old_state, new_state, cause, reason, actor, at).
 system_state_changed = Signal()
 
+# Sent after a recompute's transaction has committed, with ``bundle`` (the snapshot it
+# published): the apps prepare what they serve from it where the change was made, once.
+snapshot_published = Signal()
+
 
 def send_system_state_changed(event: StatusEvent) -> None:
     """Announce a committed system transition; a failing receiver is logged, not raised."""
@@ -21,3 +25,10 @@ def send_system_state_changed(event: StatusEvent) -> None:
     for receiver, result in results:
         if isinstance(result, Exception):
             log.error("system_state_changed receiver %r failed", receiver, exc_info=result)
+
+
+def send_snapshot_published(bundle) -> None:
+    """Announce a published snapshot; a failing receiver is logged, not raised."""
+    for receiver, result in snapshot_published.send_robust(sender=UpstreamSystem, bundle=bundle):
+        if isinstance(result, Exception):
+            log.error("snapshot_published receiver %r failed", receiver, exc_info=result)

@@ -211,6 +211,7 @@ def recompute(
         )
         # Published while the lock is held, so a later recompute always publishes later.
         _store(bundle)
+        transaction.on_commit(partial(signals.send_snapshot_published, bundle))
     return bundle
 
 

@@ -11,7 +11,8 @@
   "use strict";
 
   var main = document.getElementById("main");
-  if (!main || !main.dataset.statusUrl || !window.fetch || !window.DOMParser) {
+  if (!main || !main.dataset.statusUrl || !window.fetch || !window.DOMParser ||
+      !window.TextEncoder) {
     return;
   }
   var statusUrl = main.dataset.statusUrl;
@@ -22,14 +23,25 @@
   var inFlight = false;
   var counters = { polls: 0, refreshes: 0 };
 
-  // 32-bit FNV-1a over UTF-16 code units; portal/views.py computes the same.
-  function fnv1a(text) {
-    var hash = 0x811c9dc5;
-    for (var i = 0; i < text.length; i++) {
-      hash ^= text.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193) >>> 0;
+  // CRC-32 (zlib's) over the text's UTF-8 bytes; portal/views.py computes the same.
+  var crcTable = null;
+  function crc32(text) {
+    if (!crcTable) {
+      crcTable = [];
+      for (var n = 0; n < 256; n++) {
+        var c = n;
+        for (var k = 0; k < 8; k++) {
+          c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        }
+        crcTable[n] = c >>> 0;
+      }
     }
-    return ("0000000" + hash.toString(16)).slice(-8);
+    var bytes = new TextEncoder().encode(text);
+    var crc = 0xffffffff;
+    for (var i = 0; i < bytes.length; i++) {
+      crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+    }
+    return ("0000000" + ((crc ^ 0xffffffff) >>> 0).toString(16)).slice(-8);
   }
 
   function fingerprint(doc) {
@@ -50,7 +62,7 @@
     doc.advisories.forEach(function (a) {
       parts.push("advisory:" + a.id + "=" + a.phase + "|" + (a.updated_at || ""));
     });
-    return fnv1a(parts.join("\n"));
+    return crc32(parts.join("\n"));
   }
 
   function formatMoment(iso, pattern, lang) {

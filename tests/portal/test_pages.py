@@ -456,7 +456,7 @@ def test_main_part_is_rendered_once_per_snapshot_and_language(client, monkeypatc
     enter("partial")
     first = client.get("/kantor/palembang/")
 
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise AssertionError("rendered again")
 
     monkeypatch.setattr(views, "office_views", fail)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from offices.models import Office
 from services import overrides
-from services.models import CurrentState, Service, Stage, UpstreamSystem
+from services.models import CurrentState, Service, Stage, StatusEvent, UpstreamSystem
 from services.polling import Reading, record_readings
 from services.snapshot import recompute
 from tests.factories import set_systems
@@ -82,6 +82,14 @@ def test_seed_demo_is_idempotent_and_keeps_history_consistent():
     assert Office.objects.filter(tpi=True).exists() and Office.objects.filter(tpi=False).exists()
     demo = Office.objects.exclude(code__in=["palembang", "muara-enim"]).first()
     assert demo.services.filter(code="passport-regular").exists()
+
+
+@pytest.mark.parametrize("days", ["1", "2"])
+def test_seed_demo_writes_a_short_history_too(days):
+    call_command("seed_demo", "--offices", "4", "--days", days, stdout=io.StringIO())
+    demo = Office.objects.exclude(code__in=["palembang", "muara-enim"])
+    assert demo.count() == 2
+    assert StatusEvent.objects.filter(office__in=demo).exists()
 
 
 def test_seed_demo_refuses_a_database_with_real_data():

@@ -312,7 +312,7 @@ class Command(BaseCommand):
         for office in offices:
             outages = [(national, min(national + timedelta(days=rng.randint(3, 8)), now))]
             for _ in range(rng.randint(0, 3)):
-                begin = start + timedelta(hours=rng.randint(0, days * 24 - 48))
+                begin = start + timedelta(hours=rng.randint(0, max(0, days * 24 - 48)))
                 outages.append((begin, min(begin + timedelta(hours=rng.randint(2, 30)), now)))
             for stage in stages:
                 if stage.tpi_only and not office.tpi:
