@@ -6,12 +6,15 @@ Builds a throw-away SQLite database in a temporary folder, replays 20–21 June 
 down, then PDN degraded with cekal down) on a clock fixed at Friday 21 June 2024 08.00 WIB
 so that every run draws the same page, serves the portal on 127.0.0.1 and photographs the
 overview with Chromium (Playwright): ``overview-phone.png`` (360 px wide, the top of the
-page) and ``overview-desktop.png`` (1280 px wide, the whole page).
+page) and ``overview-desktop.png`` (1280 px wide, the whole page). Then it adds the
+synthetic nationwide offices of ``seed_demo --offices 151`` and photographs the overview
+grouped by region: ``national-desktop.png`` (1280 px wide, the top of the page).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import sys
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WIB = ZoneInfo("Asia/Jakarta")
 CLOCK = datetime(2024, 6, 21, 8, 0, tzinfo=WIB)
 PHONE_HEIGHT = 1700  # about two screens: the headline, advisories and the first journeys
+NATIONAL_HEIGHT = 1600  # the headline, the advisories and the first regions
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -136,15 +140,10 @@ def serve(port: int) -> tuple[ThreadingServer, str]:
     return server, f"http://127.0.0.1:{server.server_port}/"
 
 
-def photograph(url: str, out: Path, chromium: str) -> list[Path]:
-    """Save the overview at phone and desktop width."""
+def photograph(url: str, shots: list[tuple], chromium: str) -> list[Path]:
+    """Save the overview once per shot: (file, viewport, pixel ratio, height or None)."""
     from playwright.sync_api import sync_playwright
 
-    # (file, viewport, pixel ratio, height to keep: None for the whole page)
-    shots = [
-        (out / "overview-phone.png", {"width": 360, "height": 780}, 2, PHONE_HEIGHT),
-        (out / "overview-desktop.png", {"width": 1280, "height": 900}, 1, None),
-    ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS
@@ -179,8 +178,19 @@ def main() -> None:
             call_command("collectstatic", interactive=False, verbosity=0)
             replay_june_2024()
             server, url = serve(args.port)
+            out = args.out
             try:
-                for path in photograph(url, args.out, args.chromium):
+                shots = [
+                    (out / "overview-phone.png", {"width": 360, "height": 780}, 2, PHONE_HEIGHT),
+                    (out / "overview-desktop.png", {"width": 1280, "height": 900}, 1, None),
+                ]
+                written = photograph(url, shots, args.chromium)
+                call_command("seed_demo", "--offices", "151", "--force", stdout=io.StringIO())
+                set_systems(CLOCK, pdn="degraded", cekal="down")
+                desktop = {"width": 1280, "height": 900}
+                national = [(out / "national-desktop.png", desktop, 1, NATIONAL_HEIGHT)]
+                written += photograph(url, national, args.chromium)
+                for path in written:
                     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
             finally:
                 server.shutdown()

@@ -84,6 +84,23 @@ def test_seed_demo_is_idempotent_and_keeps_history_consistent():
     assert demo.services.filter(code="passport-regular").exists()
 
 
+@pytest.mark.parametrize(
+    "code, province, zone",
+    [
+        ("kanim-banda-aceh", "Aceh", "Asia/Jakarta"),
+        ("kanim-denpasar", "Bali", "Asia/Makassar"),
+        ("kanim-jayapura", "Papua", "Asia/Jayapura"),
+        ("kanim-medan-2", "Sumatera Utara", "Asia/Jakarta"),
+    ],
+)
+def test_demo_offices_sit_in_their_province_and_time_zone(code, province, zone):
+    from portal.management.commands.seed_demo import demo_offices
+
+    offices = {o["code"]: o for o in demo_offices(151)}
+    assert len(offices) == 149
+    assert (offices[code]["province"], offices[code]["timezone"]) == (province, zone)
+
+
 @pytest.mark.parametrize("days", ["1", "2"])
 def test_seed_demo_writes_a_short_history_too(days):
     call_command("seed_demo", "--offices", "4", "--days", days, stdout=io.StringIO())
