@@ -25,7 +25,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -49,7 +50,8 @@ REVALIDATION_TARGET = 0.9
 P99_BUDGET_MS = 50.0
 RSS_BUDGET_MB = 150.0
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2,151").split(","))
-REVALIDATE = Path(__file__).with_name("revalidate.lua")
+SCRIPT = Path(__file__).with_name("wrk.lua")  # latency histograms; revalidation
+BIN_MS = 0.1  # the histogram's bin width
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Load:
     p99_ms: float
     errors: int
     revalidated: tuple[int, int] | None = None  # 304 answers, all answers
+    histogram: Counter = field(default_factory=Counter)  # bin -> requests (bins of BIN_MS)
 
 
 # --- Infrastructure -----------------------------------------------------------------------
@@ -232,37 +235,50 @@ def wait_until(predicate, timeout: float, what: str) -> None:
     sys.exit(f"timed out waiting for {what}")
 
 
-def side_by_side(real_url: str, bare_url: str, script: Path | None = None) -> tuple[Load, Load]:
+def side_by_side(real_url: str, bare_url: str, revalidate: bool = False) -> tuple[Load, Load]:
     """Load the endpoint and its bare twin in alternating slices of the same length.
 
     Alternating spreads any change in the machine's other load over both, so the ratio
-    compares like with like. Requests/s is the mean over the slices, p50 the median and
-    p99 the worst slice's (a conservative figure).
+    compares like with like. Requests/s is the mean over the slices; the percentiles are
+    read off the slices' merged latency histograms.
     """
     real, bare = [], []
     for _ in range(ROUNDS):
-        real.append(wrk(real_url, script))
-        bare.append(wrk(bare_url, script))
+        real.append(wrk(real_url, revalidate))
+        bare.append(wrk(bare_url, revalidate))
     return combined(real), combined(bare)
 
 
 def combined(loads: list[Load]) -> Load:
     counts = [load.revalidated for load in loads if load.revalidated]
+    histogram = sum((load.histogram for load in loads), Counter())
     return Load(
         statistics.fmean(load.rps for load in loads),
-        statistics.median(load.p50_ms for load in loads),
-        max(load.p99_ms for load in loads),
+        percentile(histogram, 50),
+        percentile(histogram, 99),
         sum(load.errors for load in loads),
         (sum(c[0] for c in counts), sum(c[1] for c in counts)) if counts else None,
+        histogram,
     )
 
 
-def wrk(url: str, script: Path | None = None) -> Load:
+def percentile(histogram: Counter, p: float) -> float:
+    """The upper edge of the bin holding the p-th percentile request, in milliseconds."""
+    wanted, seen = sum(histogram.values()) * p / 100, 0
+    for bin_, count in sorted(histogram.items()):
+        seen += count
+        if seen >= wanted:
+            return (bin_ + 1) * BIN_MS
+    return 0.0
+
+
+def wrk(url: str, revalidate: bool = False) -> Load:
     seconds = max(1, round(DURATION / ROUNDS))
-    command = [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url]
-    if script:
-        command += ["-s", str(script)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    command = [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(SCRIPT)]
+    env = {**os.environ, "BENCH_REVALIDATE": "1" if revalidate else "0"}
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, env=env
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(
@@ -273,12 +289,13 @@ def wrk(url: str, script: Path | None = None) -> Load:
         failed += sum(int(g) for g in socket_errors.groups())
     revalidated = re.search(r"Revalidated: (\d+) of (\d+)", out)
     counts = (int(revalidated.group(1)), int(revalidated.group(2))) if revalidated else None
-    return Load(rps, latency(out, "50%"), latency(out, "99%"), failed, counts)
-
-
-def latency(out: str, percentile: str) -> float:
-    value, unit = re.search(rf"{re.escape(percentile)}\s+([\d.]+)(us|ms|s)", out).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    bins = re.search(r"Histogram: ([\d:,]*)", out).group(1)
+    histogram = Counter(
+        {int(b): int(c) for b, c in (pair.split(":") for pair in bins.split(",") if pair)}
+    )
+    return Load(
+        rps, percentile(histogram, 50), percentile(histogram, 99), failed, counts, histogram
+    )
 
 
 def record_bare(env: dict[str, str], name: str, body: bytes, content_type: str) -> None:
@@ -331,7 +348,7 @@ def measure_size(env: dict[str, str], offices: int, port: int, workdir: Path) ->
         # Each connection revalidates with the last ETag it was sent; a poll that changes
         # the document costs it one full answer, as it would cost a real client.
         real, bare = side_by_side(
-            base + "/api/v1/status/", base + "/bench/bare/not-modified", REVALIDATE
+            base + "/api/v1/status/", base + "/bench/bare/not-modified", revalidate=True
         )
         rows.append(("304 revalidation", real, bare, "0 KiB", REVALIDATION_TARGET))
         extra["rss_mb"] = stack.web_worker_rss_mb()
