@@ -18,8 +18,7 @@ from portal.models import Advisory, AdvisoryUpdate
 from portal.templatetags.portal_tags import format_datetime
 from services.snapshot import published, recompute
 from tests.conftest import missing
-from tests.factories import set_systems
-from tests.portal.test_national import NATIONAL, add_offices
+from tests.factories import NATIONAL, add_offices, set_systems
 from tests.stack import point_poller_at, running_stack, stack_env, wait_until
 
 pytestmark = [
