@@ -11,3 +11,11 @@ class OfficeClass(models.TextChoices):
     I = "i", _("Kelas I")  # noqa: E741
     II = "ii", _("Kelas II")
     III = "iii", _("Kelas III")
+
+
+class TimeZone(models.TextChoices):
+    """Indonesia's three time zones: an office's hours are in its own."""
+
+    WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
+    WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
+    WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")

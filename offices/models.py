@@ -2,16 +2,58 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OfficeClass
+from .choices import OfficeClass, TimeZone
 
 # Seeded by a data migration; permissions say what staff may do, memberships say where.
 OFFICE_STAFF_GROUP = "Staf kantor"
 REGIONAL_STAFF_GROUP = "Staf Kanwil"
+
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def validate_opening_hours(value: object) -> None:
+    """Refuse opening hours the history and the pages could not read, saying which day."""
+    if not isinstance(value, dict):
+        raise ValidationError(
+            'Opening hours must be an object by weekday, e.g. {"mon": ["08:00", "16:00"]}.'
+        )
+    problems = []
+    for key, day in value.items():
+        if key not in WEEKDAY_KEYS:
+            problems.append(f'"{key}" is not a weekday; use {", ".join(WEEKDAY_KEYS)}.')
+        elif day not in (None, []) and not _valid_day(day):
+            problems.append(
+                f'{key}: give ["08:00", "16:00"] (opening before closing), a list of such '
+                "pairs, or null when closed."
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
+def _valid_day(day: object) -> bool:
+    if not isinstance(day, list):
+        return False
+    pairs = [day] if all(isinstance(part, str) for part in day) else day
+    return all(_valid_span(pair) for pair in pairs)
+
+
+def _valid_span(pair: object) -> bool:
+    if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
+        return False
+    try:
+        start, end = (time.fromisoformat(part) for part in pair)
+    except ValueError:
+        return False
+    return start < end
 
 
 def default_opening_hours() -> dict[str, list[str]]:
@@ -86,9 +128,10 @@ class Office(models.Model):
     )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="offices")
     address = models.TextField(blank=True)
-    timezone = models.CharField(max_length=64, default="Asia/Jakarta")
+    timezone = models.CharField(max_length=64, choices=TimeZone.choices, default=TimeZone.WIB)
     opening_hours = models.JSONField(
         default=default_opening_hours,
+        validators=[validate_opening_hours],
         help_text=_('Per weekday ("mon" … "sun"), a pair of local times ["08:00", "16:00"].'),
     )
     position = models.PositiveIntegerField(default=0)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 
-from offices.models import Office
+from offices.models import WEEKDAY_KEYS, Office
 from services.choices import StageState
 from services.models import CurrentState, Stage, StatusEvent
 
@@ -25,7 +25,6 @@ from .models import StageDay
 
 DAYS = 90
 FIGURE_FIELDS = ("office_seconds", "known_seconds", "closed_seconds", "unknown_seconds")
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Span = tuple[time, time]
 OpeningHours = dict[int, tuple[Span, ...]]  # weekday (0 = Monday) -> opening spans
@@ -304,6 +303,14 @@ def _transitions(
     for *key, at, state in after:
         found[tuple(key)].append(Transition(at, state))
     return found
+
+
+def prune_rollup(now: datetime, days: int = DAYS) -> int:
+    """Forget roll-up days older than any page shows (``days``, and one more for the time
+    zones east of the server's); return how many rows went."""
+    cutoff = (now - timedelta(days=days + 1)).date()
+    deleted, _ = StageDay.objects.filter(day__lt=cutoff).delete()
+    return deleted
 
 
 # --- Filling the roll-up for every office ---------------------------------------------------

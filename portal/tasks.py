@@ -10,5 +10,8 @@ from . import history
 
 @shared_task(ignore_result=True)
 def rollup_history_task() -> int:
-    """Store every office's complete days missing from the history roll-up."""
-    return history.fill_rollup(timezone.now())
+    """Store every office's complete days missing from the history roll-up, and forget the
+    days no page shows any more."""
+    now = timezone.now()
+    history.prune_rollup(now)
+    return history.fill_rollup(now)

@@ -237,3 +237,68 @@ def test_ending_a_closure_from_the_admin_reopens_the_office(palembang_client, pa
     assert api_stage(palembang_client, "palembang", "interview")["state"] == "open"
     closure.refresh_from_db()
     assert closure.cleared_at is not None
+
+
+# --- Office settings: time zone and opening hours --------------------------------------------
+
+
+def office_form(office: Office, **changes) -> dict:
+    """The office change form as the admin page posts it, with ``changes``."""
+    import json
+
+    data = {
+        "code": office.code,
+        "name": office.name,
+        "office_class": office.office_class,
+        "tpi": "on" if office.tpi else "",
+        "region": office.region_id,
+        "address": office.address,
+        "timezone": office.timezone,
+        "opening_hours": json.dumps(office.opening_hours),
+        "position": office.position,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"timezone": "Asia/Jakrta"}, "timezone", "Asia/Jakrta bukan salah satu"),
+        ({"opening_hours": '{"mon": "08:00-16:00"}'}, "opening_hours", 'mon: give ["08:00"'),
+        ({"opening_hours": '{"mon": ["16:00", "08:00"]}'}, "opening_hours", "opening before"),
+        ({"opening_hours": '{"monday": ["08:00", "16:00"]}'}, "opening_hours", "not a weekday"),
+        ({"opening_hours": '["08:00", "16:00"]'}, "opening_hours", "an object by weekday"),
+    ],
+)
+def test_office_settings_the_pages_cannot_read_are_form_errors(
+    admin_client, changes, field, message
+):
+    office = Office.objects.get(code="palembang")
+    before = (office.timezone, office.opening_hours)
+    url = reverse("admin:offices_office_change", args=[office.pk])
+    response = admin_client.post(url, office_form(office, **changes))
+    assert response.status_code == 200  # the form again, with its errors
+    errors = " ".join(str(e) for e in response.context["adminform"].form.errors[field])
+    assert message in errors.replace("&quot;", '"')
+    office.refresh_from_db()
+    assert (office.timezone, office.opening_hours) == before
+
+
+def test_an_office_in_another_time_zone_with_a_midday_break_is_saved(admin_client, client):
+    office = Office.objects.get(code="palembang")
+    hours = (
+        '{"mon": [["08:00", "12:00"], ["13:00", "16:00"]], "fri": ["08:00", "11:30"], "sat": null}'
+    )
+    url = reverse("admin:offices_office_change", args=[office.pk])
+    response = admin_client.post(
+        url, office_form(office, timezone="Asia/Makassar", opening_hours=hours)
+    )
+    assert response.status_code == 302
+    office.refresh_from_db()
+    assert office.timezone == "Asia/Makassar"
+    assert office.opening_hours["mon"] == [["08:00", "12:00"], ["13:00", "16:00"]]
+    page = client.get("/kantor/palembang/")
+    assert page.status_code == 200
+    assert "08.00–12.00" in page.content.decode()

@@ -288,6 +288,23 @@ def test_the_next_day_the_task_adds_one_day_per_stage():
     )
 
 
+def test_the_task_forgets_days_no_page_shows_any_more():
+    recompute()
+    rollup_history_task()
+    oldest = StageDay.objects.earliest("day").day
+    office, stage = Office.objects.first(), Stage.objects.first()
+    figures = dict.fromkeys(history.FIGURE_FIELDS, 0)
+    for back in (DAYS + 2, DAYS + 30, 400):
+        StageDay.objects.create(
+            office=office, stage=stage, day=oldest - timedelta(days=back), basis="old", **figures
+        )
+    kept = StageDay.objects.filter(day__gte=oldest).count()
+
+    rollup_history_task()
+    assert StageDay.objects.filter(day__lt=oldest - timedelta(days=1)).count() == 0
+    assert StageDay.objects.count() == kept
+
+
 def test_the_beat_schedule_runs_the_task():
     entry = settings.CELERY_BEAT_SCHEDULE["rollup-history"]
     assert entry["task"] == rollup_history_task.name
