@@ -46,9 +46,10 @@ def fast_public_read(view_class: type[APIView]) -> Callable[..., HttpResponse]:
     full = view_class.as_view()
 
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if _plain_read(request) and AnonReadThrottle().allow_request(request, None):
+        if _plain_read(request):
             response = _direct(view_class, request, args, kwargs)
-            if response is not None:
+            # Counted once: a refused read is counted by the full view that answers it.
+            if response is not None and AnonReadThrottle().allow_request(request, None):
                 return response
         return full(request, *args, **kwargs)
 
@@ -66,12 +67,12 @@ def fast_public_read(view_class: type[APIView]) -> Callable[..., HttpResponse]:
 def _prepared_read(
     document: Callable[[HttpRequest], Rendered | None], request: HttpRequest
 ) -> HttpResponse | None:
-    if not AnonReadThrottle().allow_request(request, None):
-        return None  # the full view answers 429 with Retry-After
     request.LANGUAGE_CODE = translation.get_language_from_request(request)
     rendered = document(request)
     if rendered is None:
-        return None
+        return None  # a parameter to refuse: the full view answers (and counts) it
+    if not AnonReadThrottle().allow_request(request, None):
+        return None  # the full view answers 429 with Retry-After
     response = cors_headers(respond_rendered(request, rendered))
     response["Content-Language"] = request.LANGUAGE_CODE
     return response

@@ -152,6 +152,20 @@ def test_a_client_over_its_limit_is_refused_by_the_full_view(client, settings):
     assert answers[-1] == 429
 
 
+@pytest.mark.parametrize("path", ["/api/v1/status/", "/api/v1/offices/palembang/"])
+def test_each_read_counts_once_against_the_limit_refused_or_not(client, settings, path):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon-read": "3/minute",
+        },
+    }
+    answers = [client.get(path + "?lang=fr").status_code for _ in range(2)]
+    answers += [client.get(path).status_code for _ in range(2)]
+    assert answers == [400, 400, 200, 429]
+
+
 def test_a_cold_build_that_fails_is_answered_503_by_the_full_stack(client, monkeypatch):
     def unavailable(**kwargs):
         raise OperationalError("connection refused")
