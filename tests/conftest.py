@@ -5,14 +5,52 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from datetime import datetime
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.utils.dateparse import parse_datetime
 
 from services import snapshot
 
 REQUIRE_SERVICES = os.environ.get("CI_REQUIRE_SERVICES") == "1"
+
+
+def pinned_instant() -> datetime | None:
+    """The instant ``TEST_NOW`` names (any ISO 8601 instant with its offset), or None."""
+    raw = os.environ.get("TEST_NOW", "").strip()
+    if not raw:
+        return None
+    instant = parse_datetime(raw.replace("Z", "+00:00"))
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(
+            f"TEST_NOW must be an ISO 8601 instant with an offset, e.g. 2026-11-30T03:00:00Z; "
+            f"got {raw!r}"
+        )
+    return instant
+
+
+TEST_NOW = pinned_instant()
+
+
+def pytest_report_header() -> str:
+    return f"TEST_NOW: {TEST_NOW.isoformat() if TEST_NOW else 'unset (the wall clock)'}"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request):
+    """Run each non-integration test as if ``TEST_NOW`` were now (the clock then ticks on).
+
+    Integration tests start real processes, whose clocks cannot be moved; they keep the
+    wall clock and assert nothing that changes with it.
+    """
+    if TEST_NOW is None or request.node.get_closest_marker("integration"):
+        yield
+        return
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
 
 
 def missing(what: str) -> None:
