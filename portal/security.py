@@ -1,63 +1,74 @@
-"""Login throttling: repeated failures lock an account name and an address for a while."""
+"""The visitor's address behind trusted proxies: what throttles, login limits and logs see."""
 
 from __future__ import annotations
 
-import logging
+import ipaddress
+from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
 
-log = logging.getLogger("portal.security")
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def client_address(request) -> str:
+def client_address(request: HttpRequest | None) -> str:
+    """The visitor's address (``REMOTE_ADDR``, once ``ClientAddressMiddleware`` has run)."""
     return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
-def _keys(username: str, address: str) -> list[tuple[str, int]]:
-    keys = [(f"login-fail:user:{username.lower()}", settings.LOGIN_FAILURE_LIMIT)]
-    if address:
-        keys.append((f"login-fail:addr:{address}", settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS))
-    return keys
+class ClientAddressMiddleware:
+    """Set ``REMOTE_ADDR`` to the visitor's address when a trusted proxy forwarded the request.
+
+    ``X-Forwarded-For`` is believed only from the addresses in ``TRUSTED_PROXIES`` (none by
+    default, and then the header is ignored). Each proxy appends the address it received the
+    request from, so the list is read from the right: trusted proxies are skipped and the
+    first other address is the visitor's. Whatever a visitor writes into the header sits
+    further left and is never reached. The proxy's own address is kept in ``PROXY_ADDR``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.proxies = trusted_networks(settings.TRUSTED_PROXIES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.proxies:
+            peer = request.META.get("REMOTE_ADDR", "")
+            visitor = self.visitor(peer, request.META.get("HTTP_X_FORWARDED_FOR", ""))
+            if visitor != peer:
+                request.META["PROXY_ADDR"] = peer
+                request.META["REMOTE_ADDR"] = visitor
+        return self.get_response(request)
+
+    def visitor(self, peer: str, forwarded_for: str) -> str:
+        """The visitor's address, from the peer's address and the ``X-Forwarded-For`` it sent."""
+        address = peer
+        hops = [hop.strip() for hop in forwarded_for.split(",")] if forwarded_for else []
+        while hops and self.trusted(address):
+            hop = hops.pop()
+            if parse_address(hop) is None:
+                break  # a proxy we trust writes addresses only: the last good one stands
+            address = hop
+        return address
+
+    def trusted(self, address: str) -> bool:
+        parsed = parse_address(address)
+        return parsed is not None and any(parsed in network for network in self.proxies)
 
 
-def is_locked(username: str, address: str) -> bool:
-    """Whether the account name or the address has failed too often lately."""
-    try:
-        return any((cache.get(key) or 0) >= limit for key, limit in _keys(username, address))
-    except Exception:  # a dead cache must not lock everybody out, nor let it crash
-        log.warning("login throttle unavailable (cache down)", exc_info=True)
-        return False
-
-
-def record_failure(username: str, address: str) -> None:
-    for key, _limit in _keys(username, address):
+def trusted_networks(entries: list[str]) -> tuple[Network, ...]:
+    """Addresses and networks (``10.0.0.5``, ``172.31.254.0/24``); ValueError names a bad one."""
+    networks = []
+    for entry in entries:
         try:
-            cache.add(key, 0, settings.LOGIN_LOCKOUT_SECONDS)
-            cache.incr(key)
-        except Exception:
-            log.warning("login throttle unavailable (cache down)", exc_info=True)
-            return
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"not an address or network: {entry!r}") from None
+    return tuple(networks)
 
 
-class ThrottledModelBackend(ModelBackend):
-    """The model backend, refusing any attempt while the name or address is locked out."""
-
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        address = client_address(request)
-        if username and is_locked(username, address):
-            log.warning("login refused: %r from %s is locked out", username, address or "?")
-            raise PermissionDenied("too many failed logins; try again later")
-        return super().authenticate(request, username=username, password=password, **kwargs)
-
-
-@receiver(user_login_failed)
-def _count_failure(sender, credentials, request=None, **kwargs) -> None:
-    username = credentials.get("username") or ""
-    if username:
-        record_failure(username, client_address(request))
-        log.warning("failed login for %r from %s", username, client_address(request) or "?")
+def parse_address(value: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
