@@ -8,6 +8,7 @@ must be given.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -79,6 +80,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """Return a comma-separated list of addresses or networks (CIDR); refuse anything else."""
+    entries = env_list(name, [])
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list addresses or networks (e.g. 10.0.0.5,172.31.254.0/24), "
+                f"got {entry!r}"
+            ) from None
+    return entries
+
+
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 EMBEDDED = not DATABASE_URL
@@ -123,6 +138,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.security.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "portal.api.fast.PreparedReadMiddleware",
@@ -330,6 +346,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ---------------------------------------------------------------------------
+
+# X-Forwarded-For is believed only from these proxies (addresses or networks), and then
+# REMOTE_ADDR becomes the visitor's address for throttles, login limits and logs.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
