@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -27,6 +29,16 @@ PHASES = {
     "cekal-back": {"pdn": "degraded", "cekal": "up"},
     "recovered": {"pdn": "up", "cekal": "up"},
 }
+
+
+# The hours table marks today's row: these tests name the day they run on.
+TUESDAY_MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+@pytest.fixture
+def tuesday_morning():
+    with time_machine.travel(TUESDAY_MORNING, tick=True):
+        yield
 
 
 def enter(phase: str) -> None:
@@ -307,14 +319,14 @@ def test_unknown_language_cookie_falls_back_to_indonesian(client):
 # --- Office page --------------------------------------------------------------------------
 
 
-def test_office_page_shows_stages_services_address_hours_and_class(client):
+def test_office_page_shows_stages_services_address_hours_and_class(client, tuesday_morning):
     enter("partial")
     text = text_of(client.get("/kantor/palembang/"))
     assert "Kelas I · TPI (memiliki tempat pemeriksaan imigrasi)" in text
     assert "Kanwil Kemenkumham Sumatera Selatan" in text
     assert "Jl. Pangeran Ratu No. 1" in text
     assert "Senin 08.00–16.00" in text and "Jumat 08.00–16.30" in text
-    assert re.search(r"Sabtu (\( hari ini \) )?Tutup", text)
+    assert "Selasa (hari ini) 08.00–16.00" in text and "Sabtu Tutup" in text
     stages = section(text, "Tahapan layanan", "Alamat dan jam layanan")
     assert re.search(r"Wawancara Buka sejak \w+, \d+ \w+ \d{4} pukul \d\d\.\d\d WIB", stages)
     assert "Pencetakan paspor Menunggu pemulihan sistem Menunggu pemulihan PDN" in stages
@@ -329,12 +341,12 @@ def test_office_page_of_a_non_tpi_office_has_no_checkpoint_stage(client):
     assert "Pemeriksaan keimigrasian di TPI" not in text
 
 
-def test_office_page_in_english(client):
+def test_office_page_in_english(client, tuesday_morning):
     enter("partial")
     in_english(client)
     text = text_of(client.get("/kantor/palembang/"))
     assert "Class I · TPI (runs an immigration checkpoint)" in text
-    assert "Monday 08:00–16:00" in text
+    assert "Monday 08:00–16:00" in text and "Tuesday (today) 08:00–16:00" in text
     assert re.search(r"Interview Open since \w+, \d+ \w+ \d{4} at \d\d:\d\d WIB", text)
 
 
@@ -358,7 +370,7 @@ def test_office_page_has_90_history_bars_per_stage(client):
     assert all(len(re.findall(r"<li ", bars)) == 90 for bars in lists)
 
 
-def test_office_page_survives_malformed_opening_hours(client):
+def test_office_page_survives_malformed_opening_hours(client, tuesday_morning):
     Office.objects.filter(code="palembang").update(
         opening_hours={"mon": "all day", "tue": ["08:00"], "wed": [["09:00", "12:00"], "x"]}
     )
