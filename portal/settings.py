@@ -309,12 +309,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "URL_FORMAT_OVERRIDE": None,
-    # Anonymous reads are counted per client address in each process; writes per token,
-    # in the shared cache. "off" switches a limit off. The read limit is generous: mobile
-    # carriers put many phones behind one address, and a cached read costs little.
+    # Anonymous reads are counted per client address in each process; token reads and
+    # writes per token, in the shared cache. "off" switches a limit off. The anonymous read
+    # limit is generous: mobile carriers put many phones behind one address, and a cached
+    # read costs little.
     "DEFAULT_THROTTLE_RATES": {
         "anon-read": env_str("API_ANON_READ_RATE", "6000/min"),
         "token-write": env_str("API_TOKEN_WRITE_RATE", "60/min"),
+        "token-read": env_str("API_TOKEN_READ_RATE", "600/min"),
+
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, throttling
+from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
 from ..models import ApiToken
@@ -44,6 +44,21 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class TokenPermissions(permissions.DjangoModelPermissions):
+    """The owner is active staff holding the permission the admin would require."""
+
+    view = ["%(app_label)s.view_%(model_name)s"]
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": view,
+        "HEAD": view,
+        "DELETE": ["%(app_label)s.change_%(model_name)s"],  # clearing or ending, as the admin
+    }
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.is_staff and super().has_permission(request, view)
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -81,7 +96,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 class TokenWriteThrottle(throttling.SimpleRateThrottle):
-    """Writes per token, counted in the shared cache."""
+    """Writes per token, counted in the shared cache (reads by TokenReadThrottle, apart)."""
 
     scope = "token-write"
 
@@ -99,7 +114,12 @@ class TokenWriteThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
+class TokenReadThrottle(TokenWriteThrottle):
+    scope = "token-read"
+
+
 class AnonReadThrottle(throttling.BaseThrottle):
+
     """Reads per client address, counted in this process (no cache round trip per read).
 
     A fixed one-window counter is enough to stop one client hammering the portal; with N

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,7 +24,7 @@ from services.models import Override, UpstreamSystem
 from services.snapshot import published
 
 from . import serializers as s
-from .auth import ApiTokenAuthentication, TokenWriteThrottle
+from .auth import ApiTokenAuthentication, TokenPermissions, TokenReadThrottle, TokenWriteThrottle
 from .conditional import conditional, strong_etag
 from .errors import NotFound
 from .params import check_parameters
@@ -34,13 +34,14 @@ CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
 class TokenWriteMixin:
-    """Token holders only; writes are throttled per token; no query parameters."""
+    """Token holders with the admin's permission only; throttled per token; no query parameters."""
 
     authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [TokenPermissions]
 
     def get_throttles(self):
-        return [] if self.request.method in permissions.SAFE_METHODS else [TokenWriteThrottle()]
+        safe = self.request.method in ("GET", "HEAD", "OPTIONS")
+        return [TokenReadThrottle() if safe else TokenWriteThrottle()]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -71,6 +72,7 @@ class TokenWriteMixin:
         found = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
         if found is None:
             raise NotFound("id", f"No {self.noun} {pk[:20]!r}.")
+        overrides.check_office_scope(self.request.user, found.office)  # reads as writes
         return found
 
 
@@ -163,6 +165,9 @@ class ClosureViewSet(
 
 class SystemDeclarationView(TokenWriteMixin, APIView):
     """Declare a system's state by hand (wins over the poller), or hand it back."""
+
+    queryset = UpstreamSystem.objects.all()  # for TokenPermissions: change_upstreamsystem
+
 
     def _system(self, code: str) -> UpstreamSystem:
         system = UpstreamSystem.objects.filter(code=code).first()

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from offices.models import Office, OfficeClosure, OfficeMembership
+from offices.models import OFFICE_STAFF_GROUP, Office, OfficeClosure, OfficeMembership
 from portal.models import ApiToken
 from services.choices import Cause, ForcedState, StageState, SystemState
 from services.models import Override, StatusEvent, UpstreamSystem
@@ -25,9 +25,10 @@ def _systems_up():
 
 
 def staff_token(username: str, office: str | None = None, **perms) -> tuple[object, str]:
-    """A staff account (a member of ``office``, if given) and a token acting as it."""
+    """A staff account (office staff of ``office``, if given) and a token acting as it."""
     user = get_user_model().objects.create_user(username, is_staff=True, **perms)
     if office:
+        user.groups.add(Group.objects.get(name=OFFICE_STAFF_GROUP))
         OfficeMembership.objects.create(user=user, office=Office.objects.get(code=office))
     return user, ApiToken.issue(user, f"{username} system")[1]
 
