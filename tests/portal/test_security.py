@@ -24,9 +24,8 @@ def run_django(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "HTTPS"}
     }
-    base.update(
-        DJANGO_SETTINGS_MODULE="portal.settings", VAR_DIR=str(ROOT / "var" / "test-prod"), **env
-    )
+    base.update(DJANGO_SETTINGS_MODULE="portal.settings", VAR_DIR=str(ROOT / "var" / "test-prod"))
+    base.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -51,6 +50,10 @@ def test_check_deploy_reports_nothing_with_production_settings():
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
         ({"POLL_INTERVAL_SECONDS": "often"}, "POLL_INTERVAL_SECONDS must be a number"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must name the site"),
+        ({"ALLOWED_HOSTS": "status.imigrasi.example,*"}, "ALLOWED_HOSTS must name the site"),
+        ({"SECRET_KEY": "x"}, "SECRET_KEY must be at least 50 characters"),
+        ({"SECRET_KEY": "ab" * 40}, "SECRET_KEY must be at least 50 characters"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(change, message):
@@ -105,3 +108,24 @@ def test_health_url_is_never_derived_from_port():
         "from django.conf import settings; print(settings.PDN_HEALTH_URL)",
     )
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000/simulator/pdn/health"
+
+
+def test_cookies_and_sessions_behind_tls(tmp_path):
+    """The language cookie is Secure and HttpOnly; an admin session lasts a working day."""
+    result = run_django(
+        {**PRODUCTION, "VAR_DIR": str(tmp_path / "var")},
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_HTTPONLY, s.SESSION_COOKIE_AGE)",
+    )
+    assert result.stdout.splitlines()[-1].split() == ["True", "True", "32400"], result.stderr
+
+
+def test_the_embedded_var_folder_is_private(tmp_path):
+    var = tmp_path / "fresh" / "var"
+    result = run_django({"VAR_DIR": str(var)}, "check")
+    assert result.returncode == 0, result.stderr
+    assert var.stat().st_mode & 0o777 == 0o700
+    assert (var / "secret_key").stat().st_mode & 0o077 == 0
