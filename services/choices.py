@@ -1,79 +1,38 @@
-"""States and codes of the domain; the API's vocabulary, never translated."""
+"""Django's choices for the domain's states, derived from the tables in ``services/states.py``.
+
+Models, forms and the API read these; each label is the table's, in the active language
+(English when none is active, as in migrations and the API schema).
+"""
+
+from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import lazy
+from django.utils.translation import get_language
+
+from . import states
 
 
-class SystemState(models.TextChoices):
-    UP = "up", _("Up")
-    DEGRADED = "degraded", _("Degraded")
-    DOWN = "down", _("Down")
-    UNKNOWN = "unknown", _("Unknown")
+def _label(state: states.State) -> str:
+    return state.label(get_language())
 
 
-class StageState(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-    UNKNOWN = "unknown", _("Unknown")
+lazy_label = lazy(_label, str)
 
 
-class ServiceState(models.TextChoices):
-    OPEN = "open", _("Open")
-    PARTIAL = "partial", _("Partial")
-    CLOSED = "closed", _("Closed")
-    UNKNOWN = "unknown", _("Unknown")
+def text_choices(table: type[states.State]) -> type[models.TextChoices]:
+    """The ``TextChoices`` of a states table: the same values, labels in the active language."""
+    members = [(state.name, (state.value, lazy_label(state))) for state in table]
+    return models.TextChoices(table.__name__, members, module=__name__)  # type: ignore[return-value]
 
 
-class ForcedState(models.TextChoices):
-    """What an override forces a stage or service to."""
-
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-
-
-class MinimumState(models.TextChoices):
-    """The least a stage needs of a system."""
-
-    DEGRADED = "degraded", _("Degraded")
-    UP = "up", _("Up")
-
-
-class ServiceMode(models.TextChoices):
-    PROGRESSIVE = "progressive", _("Progressive (stage by stage)")
-    SAME_DAY = "same_day", _("Same day (whole chain at once)")
-
-
-class StateSource(models.TextChoices):
-    POLLER = "poller", _("Poller")
-    MANUAL = "manual", _("Manual declaration")
-
-
-class Cause(models.TextChoices):
-    """Why an effective state is what it is, or why it changed."""
-
-    SYSTEM = "system", _("System state")
-    DECLARATION = "declaration", _("Manual declaration")
-    OVERRIDE = "override", _("Staff override")
-    CLOSURE = "closure", _("Office closure")
-    STALE = "stale", _("Stale data")
-    SCHEDULE = "schedule", _("Schedule")
-    NONE = "", _("None")
-
-
-class FaultMode(models.TextChoices):
-    """How the simulated PDN misbehaves."""
-
-    NONE = "none", _("None: answer normally")
-    SLOW = "slow", _("Slow: answer after a delay")
-    ERROR = "error", _("Error: HTTP 500")
-    GARBAGE = "garbage", _("Garbage: malformed body")
-    TIMEOUT = "timeout", _("Timeout: no answer in time")
-
-
-class ObservationError(models.TextChoices):
-    """Why a health poll failed."""
-
-    TIMEOUT = "timeout", _("Timeout")
-    CONNECTION = "connection", _("Connection failed")
-    HTTP = "http", _("HTTP error status")
-    MALFORMED = "malformed", _("Malformed body")
+SystemState = text_choices(states.SystemState)
+StageState = text_choices(states.StageState)
+ServiceState = text_choices(states.ServiceState)
+ForcedState = text_choices(states.ForcedState)
+MinimumState = text_choices(states.MinimumState)
+ServiceMode = text_choices(states.ServiceMode)
+StateSource = text_choices(states.StateSource)
+Cause = text_choices(states.Cause)
+FaultMode = text_choices(states.FaultMode)
+ObservationError = text_choices(states.ObservationError)

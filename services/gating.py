@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .choices import Cause, ServiceMode, ServiceState, StageState, StateSource, SystemState
+from .states import Cause, ServiceMode, ServiceState, StageState, StateSource, SystemState
 
-_RANK = {SystemState.DOWN: 0, SystemState.DEGRADED: 1, SystemState.UP: 2}
+_RANK: dict[str, int] = {SystemState.DOWN: 0, SystemState.DEGRADED: 1, SystemState.UP: 2}
 
 
 # --- Inputs -------------------------------------------------------------------------------
@@ -308,7 +308,14 @@ def effective_status(
     )
 
 
-def _context(systems, requirements, overrides, closures, now, stale_after) -> _Context:
+def _context(
+    systems: Sequence[SystemInput],
+    requirements: Sequence[RequirementInput],
+    overrides: Sequence[OverrideInput],
+    closures: Sequence[ClosureInput],
+    now: datetime,
+    stale_after: timedelta,
+) -> _Context:
     """Index the inputs that are in force at ``now``; the latest override of a target wins."""
     reqs: dict[str, list[RequirementInput]] = {}
     for r in requirements:
@@ -328,7 +335,13 @@ def _context(systems, requirements, overrides, closures, now, stale_after) -> _C
 
 
 def _valid_until(
-    offices, systems, services, overrides, closures, now, stale_after
+    offices: Sequence[OfficeInput],
+    systems: Sequence[SystemInput],
+    services: Sequence[ServiceInput],
+    overrides: Sequence[OverrideInput],
+    closures: Sequence[ClosureInput],
+    now: datetime,
+    stale_after: timedelta,
 ) -> datetime | None:
     """Return the first moment after ``now`` at which time alone changes the snapshot."""
     moments: list[datetime] = []
@@ -339,11 +352,12 @@ def _valid_until(
     moments += [c.starts_at for c in closures] + [c.ends_at for c in closures if c.ends_at]
     for office in offices:
         tz = ZoneInfo(office.timezone)
-        for s in services:
-            if office.code in s.offices:
-                if s.season_start:
-                    moments.append(datetime.combine(s.season_start, time(), tz))
-                if s.season_end:
-                    moments.append(datetime.combine(s.season_end + timedelta(days=1), time(), tz))
+        for service in services:
+            if office.code in service.offices:
+                if service.season_start:
+                    moments.append(datetime.combine(service.season_start, time(), tz))
+                if service.season_end:
+                    end = service.season_end + timedelta(days=1)
+                    moments.append(datetime.combine(end, time(), tz))
     future = [m for m in moments if m > now]
     return min(future) if future else None

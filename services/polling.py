@@ -22,10 +22,10 @@ from django.db import transaction
 from django.utils import timezone
 from urllib3.exceptions import ReadTimeoutError
 
-from .choices import Cause, ObservationError, SystemState
 from .locks import single_flight
 from .models import HealthObservation, UpstreamSystem
 from .snapshot import Published, recompute
+from .states import Cause, ObservationError, SystemState
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ LOCK_MARGIN_SECONDS = 30  # beyond the HTTP budget: the database transaction and
 class Fetched:
     """What one health URL answered: a parsed document, or an error kind and detail."""
 
-    document: dict | None
+    document: dict[str, object] | None
     error: str = ""
     detail: str = ""
     latency_ms: int = 0
