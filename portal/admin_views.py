@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
@@ -184,6 +185,10 @@ def _detail(status, bundle: Published) -> str:
 # --- Audit ----------------------------------------------------------------------------------
 
 
+# Days far from datetime's limits (year 1 in WIB is year 0 in UTC): beyond, a form error.
+AUDIT_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2199, 12, 31))]
+
+
 class AuditFilterForm(forms.Form):
     office = forms.ModelChoiceField(
         label="Kantor", queryset=Office.objects.none(), to_field_name="code", required=False
@@ -200,10 +205,16 @@ class AuditFilterForm(forms.Form):
         choices=[("", "semua"), ("events", "perubahan status"), ("log", "log admin")],
     )
     since = forms.DateField(
-        label="Sejak", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Sejak",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=AUDIT_DATES,
     )
     until = forms.DateField(
-        label="Sampai", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Sampai",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=AUDIT_DATES,
     )
 
     def __init__(self, *args, user, **kwargs) -> None:

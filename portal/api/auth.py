@@ -119,7 +119,6 @@ class TokenReadThrottle(TokenWriteThrottle):
 
 
 class AnonReadThrottle(throttling.BaseThrottle):
-
     """Reads per client address, counted in this process (no cache round trip per read).
 
     A fixed one-window counter is enough to stop one client hammering the portal; with N

@@ -46,6 +46,14 @@ class NotFound(exceptions.NotFound):
         self.field = field
 
 
+class RequestTooLarge(exceptions.APIException):
+    """A request body over the limit: 413, before it is parsed."""
+
+    status_code = 413
+    default_code = "request_too_large"
+    default_detail = "The request body is too large."
+
+
 def exception_handler(exc, context) -> Response | None:
     """Reshape DRF's errors (and Django's, from the shared functions) into the one shape."""
     exc = _as_drf(exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -50,13 +50,20 @@ def parse_moment(name: str, raw: str) -> datetime:
             moment = datetime.combine(moment.date(), time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        moment.astimezone(timezone.get_default_timezone())  # refuses years out of range
+        representable(moment)
     except (ValueError, OverflowError):
         raise BadParameter(
             name,
             f"{name} must be an ISO 8601 date or date-time, e.g. 2024-06-20 or "
             f"2024-06-20T08:00:00+07:00 (got {raw[:40]!r})",
         ) from None
+    return moment
+
+
+def representable(moment: datetime) -> datetime:
+    """``moment``, if it has a date in UTC and in WIB (else OverflowError): year 1 WIB has not."""
+    aware = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    aware.astimezone(UTC), aware.astimezone(timezone.get_default_timezone())
     return moment
 
 
@@ -102,7 +109,7 @@ class NewestFirstCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             raise BadParameter(
                 "page_size", f"page_size must be a whole number from 1 to {self.max_page_size}"
             )
@@ -113,7 +120,8 @@ class NewestFirstCursorPagination(CursorPagination):
             cursor = super().decode_cursor(request)
             # The position goes into the query: make sure it is a date-time first.
             if cursor is not None and cursor.position is not None:
-                datetime.fromisoformat(cursor.position)
+                representable(datetime.fromisoformat(cursor.position))
+
             return cursor
         except (exceptions.NotFound, ValueError, OverflowError, TypeError):
             raise BadParameter("cursor", "cursor is not one this API gave out") from None

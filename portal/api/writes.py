@@ -7,13 +7,14 @@ change and of the status events it causes.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import exceptions, parsers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,11 +27,27 @@ from services.snapshot import published
 from . import serializers as s
 from .auth import ApiTokenAuthentication, TokenPermissions, TokenReadThrottle, TokenWriteThrottle
 from .conditional import conditional, strong_etag
-from .errors import NotFound
+from .errors import NotFound, RequestTooLarge
 from .params import check_parameters
 
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
+# A write body is a few fields and a reason of at most 500 characters (≤ 3 KB even with
+# every character escaped): more is refused before parsing.
+MAX_BODY_BYTES = 8 * 1024
+
+
+class CappedJSONParser(parsers.JSONParser):
+    """JSON of at most MAX_BODY_BYTES (else 413); nesting too deep to parse is a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestTooLarge(f"The request body is over {MAX_BODY_BYTES} bytes.")
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
 
 
 class TokenWriteMixin:
@@ -38,6 +55,7 @@ class TokenWriteMixin:
 
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [TokenPermissions]
+    parser_classes = [CappedJSONParser]
 
     def get_throttles(self):
         safe = self.request.method in ("GET", "HEAD", "OPTIONS")
@@ -167,7 +185,6 @@ class SystemDeclarationView(TokenWriteMixin, APIView):
     """Declare a system's state by hand (wins over the poller), or hand it back."""
 
     queryset = UpstreamSystem.objects.all()  # for TokenPermissions: change_upstreamsystem
-
 
     def _system(self, code: str) -> UpstreamSystem:
         system = UpstreamSystem.objects.filter(code=code).first()

@@ -16,7 +16,14 @@ from .. import overrides
 from ..models import (
     Override,
 )
-from .display import apply_errors, badge, confirm_action, datetime_field, state_badge
+from .display import (
+    BoundedDateHierarchy,
+    apply_errors,
+    badge,
+    confirm_action,
+    datetime_field,
+    state_badge,
+)
 
 # --- Overrides ------------------------------------------------------------------------------
 
@@ -89,7 +96,7 @@ class OverrideStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Override)
-class OverrideAdmin(OfficeScopedAdmin):
+class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
     list_display = [
         "office",
         "target",
@@ -256,7 +263,7 @@ class OfficeClosureAddForm(forms.ModelForm):
 
 
 @admin.register(OfficeClosure)
-class OfficeClosureAdmin(OfficeScopedAdmin):
+class OfficeClosureAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
     list_display = ["office", "reason", "starts_at", "ends_at", "actor", "status"]
     list_filter = [ScopedOfficeFilter]
     list_select_related = ["office", "actor", "cleared_by"]

@@ -15,7 +15,7 @@ from ..models import (
     StatusEvent,
     UpstreamSystem,
 )
-from .display import DeclareForm, confirm_action, state_badge
+from .display import BoundedDateHierarchy, DeclareForm, confirm_action, state_badge
 
 # --- Systems --------------------------------------------------------------------------------
 
@@ -124,7 +124,7 @@ class SimulatedPdnAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(admin.ModelAdmin):
+class StatusEventAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     list_display = [
         "at",
         "office",
@@ -174,7 +174,7 @@ class StatusEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(HealthObservation)
-class HealthObservationAdmin(admin.ModelAdmin):
+class HealthObservationAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     list_display = ["at", "system", "state", "error", "latency_ms", "detail"]
     list_filter = ["system", "error"]
     list_select_related = ["system"]
