@@ -8,60 +8,27 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils import dateformat, timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
-from services.choices import ServiceState, SystemState
+from services.states import State, SystemState, VisitorState
 
 register = template.Library()
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY_FORMAT = "l, j F Y"
+WAITING, HELD = VisitorState.WAITING, VisitorState.HELD
 
-# Words for the states a visitor sees (DESIGN.md §3); each also has an icon, never colour alone.
-# Stage states share their values with service states ("open", "closed", "unknown").
-WAITING = "waiting"  # closed until a central system recovers
-HELD = "held"  # open itself, but the service cannot get to it today
-WORDS = {
-    ServiceState.OPEN: gettext_lazy("Open"),
-    ServiceState.PARTIAL: gettext_lazy("Limited"),
-    ServiceState.CLOSED: gettext_lazy("Closed"),
-    WAITING: gettext_lazy("Waiting for system recovery"),
-    HELD: gettext_lazy("Waiting for the other steps"),
-    ServiceState.UNKNOWN: gettext_lazy("Status cannot be confirmed yet"),
-}
-SYSTEM_WORDS = {
-    SystemState.UP: gettext_lazy("Working normally"),
-    SystemState.DEGRADED: gettext_lazy("Disrupted"),
-    SystemState.DOWN: gettext_lazy("Not working"),
-    SystemState.UNKNOWN: gettext_lazy("Status cannot be confirmed yet"),
-}
-ICONS = {
-    ServiceState.OPEN: "open",
-    ServiceState.PARTIAL: "partial",
-    ServiceState.CLOSED: "closed",
-    WAITING: "waiting",
-    HELD: "held",
-    SystemState.UP: "open",
-    SystemState.DEGRADED: "partial",
-    SystemState.DOWN: "closed",
-}
-TONES = {  # the colour family of a state, for CSS
-    ServiceState.OPEN: "ok",
-    SystemState.UP: "ok",
-    ServiceState.PARTIAL: "warn",
-    SystemState.DEGRADED: "warn",
-    WAITING: "warn",
-    HELD: "muted",
-    ServiceState.CLOSED: "bad",
-    SystemState.DOWN: "bad",
-}
+
+def shown_state(state: str, kind: str = "") -> State:
+    """The state a visitor is shown; ``kind="system"`` for an upstream system's."""
+    table = SystemState if kind == "system" else VisitorState
+    return table.lookup(state) or table.UNKNOWN
 
 
 def state_word(state: str, kind: str = "") -> str:
-    """The public word for a state; ``kind="system"`` for an upstream system's."""
-    words = SYSTEM_WORDS if kind == "system" else WORDS
-    return str(words.get(state, WORDS[ServiceState.UNKNOWN]))
+    """The public word for a state in the active language."""
+    return shown_state(state, kind).label(get_language())
 
 
 def as_datetime(value: datetime | str | None) -> datetime | None:
@@ -151,12 +118,11 @@ def iso(value: datetime | str | None) -> str:
 
 @register.inclusion_tag("portal/_badge.html")
 def badge(state: str, kind: str = "") -> dict:
-    """An icon and a word for a state."""
-    known = state in (SYSTEM_WORDS if kind == "system" else WORDS)
-    shown = state if known else ServiceState.UNKNOWN
+    """An icon and a word for a state (words, not colours: DESIGN.md §3)."""
+    shown = shown_state(state, kind)
     return {
-        "state": shown,
-        "word": state_word(shown, kind),
-        "icon": ICONS.get(shown, "unknown"),
-        "tone": TONES.get(shown, "muted"),
+        "state": shown.value,
+        "word": shown.label(get_language()),
+        "icon": shown.icon.value,
+        "tone": shown.tone.value,
     }
