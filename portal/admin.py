@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import SafeString
 
 from offices.admin import OfficeScopedAdmin, ScopedOfficesFilter
@@ -258,13 +260,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        secret = ApiToken.new_secret()
-        obj.set_secret(secret)
+        obj.secret = ApiToken.new_secret()  # kept on this instance only, for response_add
+        obj.set_secret(obj.secret)
         super().save_model(request, obj, form, change)
-        self.message_user(
-            request,
-            f"Token for {obj.name}: {secret} — copy it now, it will not be shown again.",
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Show the secret once, on this page: a message would carry it in a cookie."""
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj}
+        response = TemplateResponse(
+            request, "admin/portal/apitoken/issued.html", {**context, "secret": obj.secret}
         )
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke selected tokens")
     def revoke_tokens(self, request, queryset):
