@@ -24,14 +24,6 @@ from .snapshot import recompute
 DECLARE_PERMISSION = "services.change_upstreamsystem"
 
 
-def check_office_scope(user, office: Office) -> None:
-    """Refuse a change to an office the user may not act on."""
-    if user is None:  # system actors: management commands, the scenario replay
-        return
-    if not Office.objects.for_user(user).filter(pk=office.pk).exists():
-        raise PermissionDenied(f"{user} may not change office {office.code}")
-
-
 def check_offices_scope(user, offices: Iterable[Office]) -> None:
     """Refuse a change touching any office the user may not act on (one query)."""
     if user is None:
@@ -170,12 +162,14 @@ def clear_override(override: Override, *, actor=None) -> Override:
     return override
 
 
-def clear_office_overrides(offices: Iterable[Office], *, actor=None) -> int:
-    """End every override still in force at these offices."""
+def clear_office_overrides(offices: Iterable[Office], *, actor=None) -> list[Override]:
+    """End every override still in force at these offices; return the ones that were."""
     offices = list(offices)
     check_offices_scope(actor, offices)
     active = Override.objects.active(timezone.now()).filter(office__in=offices)
-    return clear_overrides(active.select_related("office"), actor=actor)
+    cleared = list(active.select_related("office", "stage", "service"))
+    clear_overrides(cleared, actor=actor)
+    return cleared
 
 
 def expire_overrides(now: datetime | None = None) -> int:

@@ -90,7 +90,7 @@ class TokenWriteMixin:
         found = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
         if found is None:
             raise NotFound("id", f"No {self.noun} {pk[:20]!r}.")
-        overrides.check_office_scope(self.request.user, found.office)  # reads as writes
+        overrides.check_offices_scope(self.request.user, [found.office])  # reads as writes
         return found
 
 

@@ -1,4 +1,4 @@
-"""How staff read states (icon, word, colour) and confirm bulk actions."""
+"""How staff read states (icon, word, colour: the states tables) and confirm bulk actions."""
 
 from __future__ import annotations
 
@@ -16,34 +16,10 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from ..choices import Cause, SystemState
+from .. import states
+from ..choices import SystemState
 
-# Icon and word for every state: colour is never the only signal.
-STATE_BADGES = {
-    "open": ("✓", "Buka"),
-    "partial": ("◐", "Terbatas"),
-    "closed": ("✕", "Tutup"),
-    "unknown": ("?", "Belum pasti"),
-    "up": ("✓", "Normal"),
-    "degraded": ("◐", "Terganggu"),
-    "down": ("✕", "Mati"),
-}
-STATE_TONES = {
-    "open": "good",
-    "up": "good",
-    "partial": "warn",
-    "degraded": "warn",
-    "closed": "bad",
-    "down": "bad",
-}
-CAUSE_WORDS = {
-    Cause.SYSTEM: "sistem",
-    Cause.DECLARATION: "pernyataan manual",
-    Cause.OVERRIDE: "override staf",
-    Cause.CLOSURE: "penutupan kantor",
-    Cause.STALE: "data usang",
-    Cause.SCHEDULE: "jadwal",
-}
+CAUSE_WORDS = {cause.value: cause.label_id for cause in states.Cause if cause}
 
 
 def badge(icon: str, word: str, tone: str) -> SafeString:
@@ -57,11 +33,13 @@ def badge(icon: str, word: str, tone: str) -> SafeString:
 
 
 def state_badge(state: str) -> SafeString:
-    """The badge of a stage, service or system state ("—" for none)."""
+    """The badge of a stage, service or system state, from its table ("—" for none)."""
     if not state:
-        return badge("–", "—", "none")
-    icon, word = STATE_BADGES.get(state, ("?", state))
-    return badge(icon, word, STATE_TONES.get(state, "unknown"))
+        return badge("–", "—", states.Tone.NONE)
+    shown = states.VisitorState.lookup(state) or states.SystemState.lookup(state)
+    if shown is None:
+        return badge("?", state, states.Tone.MUTED)
+    return badge(shown.icon.glyph, shown.label_id, shown.tone)
 
 
 def datetime_field(**kwargs) -> forms.DateTimeField:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -12,10 +11,7 @@ from offices.models import Office
 
 from .. import overrides
 from ..choices import ForcedState
-from ..models import (
-    Override,
-    Stage,
-)
+from ..models import Stage
 from ..snapshot import published
 from .decisions import override_message
 from .display import ReasonForm, confirm_action, state_badge
@@ -79,15 +75,10 @@ class OfficeControlAdmin(OfficeAdmin):
     @admin.action(description="cabut semua override kantor ini", permissions=["clear_override"])
     def clear_all_overrides(self, request, queryset):
         def perform(data: dict) -> str:
-            active = list(
-                Override.objects.active(timezone.now())
-                .filter(office__in=queryset)
-                .select_related("office", "stage", "service")
-            )
-            count = overrides.clear_overrides(active, actor=request.user)
-            for override in active:
+            cleared = overrides.clear_office_overrides(queryset, actor=request.user)
+            for override in cleared:
                 self.log_change(request, override, override_message("Dicabut", override))
-            return f"{count} override dicabut."
+            return f"{len(cleared)} override dicabut."
 
         return confirm_action(
             self,

@@ -250,7 +250,7 @@ def test_clear_office_overrides_ends_only_that_offices(palembang, muara_enim, pr
     overrides.create_overrides(
         [palembang, muara_enim], stage=printing, state=ForcedState.CLOSED, reason="x"
     )
-    assert overrides.clear_office_overrides([palembang]) == 1
+    assert len(overrides.clear_office_overrides([palembang])) == 1
     assert stage_state("palembang", "printing") == StageState.OPEN
     assert stage_state("muara-enim", "printing") == StageState.CLOSED
 

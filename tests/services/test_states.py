@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 
 from services import choices, states
+from services.admin import state_badge
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every table with Django choices (VisitorState is for pages only).
@@ -65,3 +66,20 @@ def test_a_value_in_several_tables_reads_the_same_everywhere():
 def test_lookup_finds_a_state_or_none():
     assert states.SystemState.lookup("down") is states.SystemState.DOWN
     assert states.SystemState.lookup("partial") is None
+
+
+@pytest.mark.parametrize(
+    ("state", "shown"),
+    [
+        ("open", ("ok", "✓", "Buka")),
+        ("partial", ("warn", "◐", "Terbatas")),
+        ("down", ("bad", "✕", "Tidak berfungsi")),
+        ("unknown", ("muted", "?", "Status belum dapat dipastikan")),
+        ("", ("none", "–", "—")),
+        ("odd", ("muted", "?", "odd")),
+    ],
+)
+def test_admin_badges_show_the_tables_icon_word_and_tone(state, shown):
+    tone, glyph, word = shown
+    html = state_badge(state)
+    assert f'sli-{tone}"><span aria-hidden="true">{glyph}</span> {word}</span>' in html
