@@ -11,25 +11,12 @@ from django.utils.safestring import SafeString
 
 from offices.admin import OfficeScopedAdmin, ScopedOfficesFilter
 from offices.models import Office
-from services.admin import badge
+from services import states
+from services.admin import badge, state_badge
 from services.overrides import check_offices_scope
 from services.snapshot import recompute
 
-from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory, AdvisoryUpdate, ApiToken
-
-SEVERITY_BADGES = {
-    AdvisorySeverity.INFO: ("i", "Informasi", "none"),
-    AdvisorySeverity.MINOR: ("◐", "Ringan", "warn"),
-    AdvisorySeverity.MAJOR: ("✕", "Berat", "bad"),
-    AdvisorySeverity.CRITICAL: ("‼", "Kritis", "bad"),
-}
-PHASE_WORDS = {
-    AdvisoryPhase.INVESTIGATING: "diselidiki",
-    AdvisoryPhase.IDENTIFIED: "penyebab diketahui",
-    AdvisoryPhase.MONITORING: "dipantau",
-    AdvisoryPhase.RESOLVED: "selesai",
-}
 
 
 class AdvisoryUpdateInline(admin.StackedInline):
@@ -167,11 +154,12 @@ class AdvisoryAdmin(OfficeScopedAdmin):
 
     @admin.display(description="tingkat", ordering="severity")
     def severity_badge(self, obj: Advisory) -> SafeString:
-        return badge(*SEVERITY_BADGES.get(obj.severity, ("?", obj.severity, "none")))
+        return state_badge(obj.severity, (states.AdvisorySeverity,))
 
     @admin.display(description="fase", ordering="phase")
     def phase_word(self, obj: Advisory) -> str:
-        return PHASE_WORDS.get(obj.phase, obj.phase)
+        phase = states.AdvisoryPhase.lookup(obj.phase)
+        return phase.label_id if phase else obj.phase
 
     @admin.display(description="penayangan", ordering="published_at")
     def publication(self, obj: Advisory) -> SafeString:

@@ -1,18 +1,7 @@
-"""Choices for advisories."""
+"""Django choices for advisories, from their tables in ``services/states.py``."""
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from services import states
+from services.choices import text_choices
 
-
-class AdvisorySeverity(models.TextChoices):
-    INFO = "info", _("Information")
-    MINOR = "minor", _("Minor")
-    MAJOR = "major", _("Major")
-    CRITICAL = "critical", _("Critical")
-
-
-class AdvisoryPhase(models.TextChoices):
-    INVESTIGATING = "investigating", _("Investigating")
-    IDENTIFIED = "identified", _("Identified")
-    MONITORING = "monitoring", _("Monitoring")
-    RESOLVED = "resolved", _("Resolved")
+AdvisorySeverity = text_choices(states.AdvisorySeverity, __name__)
+AdvisoryPhase = text_choices(states.AdvisoryPhase, __name__)

@@ -20,10 +20,13 @@ def _label(state: states.State) -> str:
 lazy_label = lazy(_label, str)
 
 
-def text_choices(table: type[states.State]) -> type[models.TextChoices]:
-    """The ``TextChoices`` of a states table: the same values, labels in the active language."""
+def text_choices(table: type[states.State], module: str = __name__) -> type[models.TextChoices]:
+    """The ``TextChoices`` of a states table: the same values, labels in the active language.
+
+    ``module`` is where the result is bound, so its members pickle by reference.
+    """
     members = [(state.name, (state.value, lazy_label(state))) for state in table]
-    return models.TextChoices(table.__name__, members, module=__name__)  # type: ignore[return-value]
+    return models.TextChoices(table.__name__, members, module=module)  # type: ignore[return-value]
 
 
 SystemState = text_choices(states.SystemState)

@@ -186,3 +186,24 @@ class ObservationError(State):
     CONNECTION = "connection", "Koneksi gagal", "Connection failed"
     HTTP = "http", "Status galat HTTP", "HTTP error status"
     MALFORMED = "malformed", "Isi tidak valid", "Malformed body"
+
+
+# --- Advisories -------------------------------------------------------------------------------
+
+
+class AdvisorySeverity(State):
+    """How much an advisory matters to visitors."""
+
+    INFO = "info", "Informasi", "Information", Icon.INFO, Tone.NONE
+    MINOR = "minor", "Ringan", "Minor", Icon.PARTIAL, Tone.WARN
+    MAJOR = "major", "Berat", "Major", Icon.CLOSED, Tone.BAD
+    CRITICAL = "critical", "Kritis", "Critical", Icon.CRITICAL, Tone.BAD
+
+
+class AdvisoryPhase(State):
+    """Where an advisory's incident stands, as on Statuspage."""
+
+    INVESTIGATING = "investigating", "Sedang diselidiki", "Investigating"
+    IDENTIFIED = "identified", "Penyebab diketahui", "Identified"
+    MONITORING = "monitoring", "Dalam pemantauan", "Monitoring"
+    RESOLVED = "resolved", "Selesai", "Resolved"

@@ -32,13 +32,15 @@ def badge(icon: str, word: str, tone: str) -> SafeString:
     )
 
 
-def state_badge(state: str) -> SafeString:
-    """The badge of a stage, service or system state, from its table ("—" for none)."""
-    if not state:
+def state_badge(
+    value: str, tables: tuple[type[states.State], ...] = (states.VisitorState, states.SystemState)
+) -> SafeString:
+    """The badge of a state from the first of ``tables`` that has it ("—" for none)."""
+    if not value:
         return badge("–", "—", states.Tone.NONE)
-    shown = states.VisitorState.lookup(state) or states.SystemState.lookup(state)
+    shown = next((state for table in tables if (state := table.lookup(value))), None)
     if shown is None:
-        return badge("?", state, states.Tone.MUTED)
+        return badge("?", value, states.Tone.MUTED)
     return badge(shown.icon.glyph, shown.label_id, shown.tone)
 
 

@@ -9,22 +9,25 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from portal import choices as portal_choices
 from services import choices, states
 from services.admin import state_badge
 
 ROOT = Path(__file__).resolve().parents[2]
-# Every table with Django choices (VisitorState is for pages only).
+# Every table with Django choices (VisitorState is for pages only), and where they are.
 TABLES = [
-    states.SystemState,
-    states.StageState,
-    states.ServiceState,
-    states.ForcedState,
-    states.MinimumState,
-    states.ServiceMode,
-    states.StateSource,
-    states.Cause,
-    states.FaultMode,
-    states.ObservationError,
+    (choices, states.SystemState),
+    (choices, states.StageState),
+    (choices, states.ServiceState),
+    (choices, states.ForcedState),
+    (choices, states.MinimumState),
+    (choices, states.ServiceMode),
+    (choices, states.StateSource),
+    (choices, states.Cause),
+    (choices, states.FaultMode),
+    (choices, states.ObservationError),
+    (portal_choices, states.AdvisorySeverity),
+    (portal_choices, states.AdvisoryPhase),
 ]
 
 
@@ -36,9 +39,10 @@ def test_importing_the_gating_engine_loads_no_django():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
-@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.__name__)
-def test_django_choices_have_the_tables_values_and_labels(table):
-    derived = getattr(choices, table.__name__)
+@pytest.mark.parametrize(("module", "table"), TABLES, ids=[t.__name__ for _, t in TABLES])
+def test_django_choices_have_the_tables_values_and_labels(module, table):
+    derived = getattr(module, table.__name__)
+    assert derived.__module__ == module.__name__
     assert derived.values == [state.value for state in table]
     for lang in ("id", "en"):
         with translation.override(lang):
