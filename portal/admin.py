@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from offices.admin import OfficeScopedAdmin, ScopedOfficesFilter
 from offices.models import Office
 from services import states
-from services.admin import badge, state_badge
+from services.admin import look_badge, state_badge
 from services.overrides import check_offices_scope
 from services.snapshot import recompute
 
@@ -69,15 +69,16 @@ class PublicationFilter(admin.SimpleListFilter):
     parameter_name = "published"
 
     def lookups(self, request, model_admin):
-        return [("draft", "Draf"), ("live", "Tayang"), ("ended", "Berakhir")]
+        shown = (states.RecordState.DRAFT, states.RecordState.PUBLISHED, states.RecordState.OVER)
+        return [(state.value, state.label_id) for state in shown]
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        if self.value() == "draft":
+        if self.value() == states.RecordState.DRAFT:
             return queryset.filter(published_at__isnull=True)
-        if self.value() == "live":
+        if self.value() == states.RecordState.PUBLISHED:
             return queryset.published(now)
-        if self.value() == "ended":
+        if self.value() == states.RecordState.OVER:
             return queryset.filter(published_until__lte=now)
         return queryset
 
@@ -165,12 +166,12 @@ class AdvisoryAdmin(OfficeScopedAdmin):
     def publication(self, obj: Advisory) -> SafeString:
         now = timezone.now()
         if obj.published_at is None:
-            return badge("✎", "Draf", "warn")
+            return look_badge(states.RecordState.DRAFT)
         if obj.published_until is not None and obj.published_until <= now:
-            return badge("■", "Berakhir", "none")
+            return look_badge(states.RecordState.OVER)
         if obj.published_at > now:
-            return badge("◷", "Terjadwal", "warn")
-        return badge("●", "Tayang", "live")
+            return look_badge(states.RecordState.SCHEDULED)
+        return look_badge(states.RecordState.PUBLISHED)
 
     @admin.display(description="kantor")
     def office_codes(self, obj: Advisory) -> str:

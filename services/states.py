@@ -30,6 +30,10 @@ class Icon(StrEnum):
     UNKNOWN = "unknown", "?"
     INFO = "info", "i"
     CRITICAL = "critical", "‼"
+    DRAFT = "draft", "✎"
+    SCHEDULED = "scheduled", "◷"
+    LIVE = "live", "●"
+    ENDED = "ended", "■"
 
 
 class Tone(StrEnum):
@@ -43,6 +47,7 @@ class Tone(StrEnum):
     BAD = "bad"
     MUTED = "muted"
     NONE = "none"
+    LIVE = "live"
 
 
 class State(StrEnum):
@@ -186,6 +191,19 @@ class ObservationError(State):
     CONNECTION = "connection", "Koneksi gagal", "Connection failed"
     HTTP = "http", "Status galat HTTP", "HTTP error status"
     MALFORMED = "malformed", "Isi tidak valid", "Malformed body"
+
+
+class RecordState(State):
+    """Where a staff decision (override, closure, advisory) stands, as the admin shows it."""
+
+    DRAFT = "draft", "Draf", "Draft", Icon.DRAFT, Tone.WARN
+    SCHEDULED = "scheduled", "Terjadwal", "Scheduled", Icon.SCHEDULED, Tone.WARN
+    ACTIVE = "active", "Berlaku", "In force", Icon.LIVE, Tone.LIVE
+    PUBLISHED = "published", "Tayang", "Published", Icon.LIVE, Tone.LIVE
+    EXPIRED = "expired", "Kedaluwarsa", "Expired", Icon.ENDED, Tone.NONE
+    CLEARED = "cleared", "Dicabut", "Cleared", Icon.ENDED, Tone.NONE
+    ENDED = "ended", "Diakhiri", "Ended early", Icon.ENDED, Tone.NONE
+    OVER = "over", "Berakhir", "Over", Icon.ENDED, Tone.NONE
 
 
 # --- Advisories -------------------------------------------------------------------------------

@@ -6,6 +6,6 @@ never edited or deleted: they are cleared or ended, so the history stays whole.
 """
 
 from . import decisions, offices, reference, systems  # noqa: F401  (register the admins)
-from .display import CAUSE_WORDS, badge, state_badge
+from .display import CAUSE_WORDS, badge, look_badge, state_badge
 
-__all__ = ["CAUSE_WORDS", "badge", "state_badge"]
+__all__ = ["CAUSE_WORDS", "badge", "look_badge", "state_badge"]

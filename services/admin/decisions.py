@@ -16,12 +16,13 @@ from .. import overrides
 from ..models import (
     Override,
 )
+from ..states import RecordState
 from .display import (
     BoundedDateHierarchy,
     apply_errors,
-    badge,
     confirm_action,
     datetime_field,
+    look_badge,
     state_badge,
 )
 
@@ -77,18 +78,19 @@ class OverrideStatusFilter(admin.SimpleListFilter):
     parameter_name = "active"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Berlaku"), ("expired", "Kedaluwarsa"), ("cleared", "Dicabut")]
+        shown = (RecordState.EXPIRED, RecordState.CLEARED)
+        return [("yes", RecordState.ACTIVE.label_id)] + [(s.value, s.label_id) for s in shown]
 
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "yes":
             return queryset.active(now)
         # The expiry task marks expired overrides cleared at (or after) their expiry.
-        if self.value() == "expired":
+        if self.value() == RecordState.EXPIRED:
             return queryset.filter(expires_at__lte=now).filter(
                 Q(cleared_at__isnull=True) | Q(cleared_at__gte=F("expires_at"))
             )
-        if self.value() == "cleared":
+        if self.value() == RecordState.CLEARED:
             return queryset.filter(cleared_at__isnull=False).filter(
                 Q(expires_at__isnull=True) | Q(cleared_at__lt=F("expires_at"))
             )
@@ -175,11 +177,11 @@ class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
     def status(self, obj: Override) -> SafeString:
         ended = obj.cleared_at or timezone.now()
         if obj.expires_at is not None and obj.expires_at <= ended:
-            return badge("■", "Kedaluwarsa", "none")
+            return look_badge(RecordState.EXPIRED)
         if obj.cleared_at is not None:
             by = f" oleh {obj.cleared_by}" if obj.cleared_by_id else ""
-            return badge("■", f"Dicabut{by}", "none")
-        return badge("●", "Berlaku", "live")
+            return look_badge(RecordState.CLEARED, by)
+        return look_badge(RecordState.ACTIVE)
 
     @admin.action(description="Cabut override terpilih", permissions=["change"])
     def clear_selected(self, request, queryset):
@@ -315,12 +317,12 @@ class OfficeClosureAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
     def status(self, obj: OfficeClosure) -> SafeString:
         now = timezone.now()
         if obj.cleared_at is not None:
-            return badge("■", "Diakhiri", "none")
+            return look_badge(RecordState.ENDED)
         if obj.starts_at > now:
-            return badge("◷", "Terjadwal", "warn")
+            return look_badge(RecordState.SCHEDULED)
         if obj.ends_at is not None and obj.ends_at <= now:
-            return badge("■", "Selesai", "none")
-        return badge("●", "Berlaku", "live")
+            return look_badge(RecordState.OVER)
+        return look_badge(RecordState.ACTIVE)
 
     @admin.action(description="Akhiri penutupan terpilih sekarang", permissions=["change"])
     def end_selected(self, request, queryset):

@@ -41,7 +41,12 @@ def state_badge(
     shown = next((state for table in tables if (state := table.lookup(value))), None)
     if shown is None:
         return badge("?", value, states.Tone.MUTED)
-    return badge(shown.icon.glyph, shown.label_id, shown.tone)
+    return look_badge(shown)
+
+
+def look_badge(state: states.State, suffix: str = "") -> SafeString:
+    """The badge of a state: its table's icon, label (with ``suffix``) and tone."""
+    return badge(state.icon.glyph, state.label_id + suffix, state.tone)
 
 
 def datetime_field(**kwargs) -> forms.DateTimeField:
