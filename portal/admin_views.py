@@ -23,6 +23,7 @@ from offices.models import Office, OfficeClosure
 from services.choices import Cause
 from services.models import Override, SimulatedPdn, StatusEvent, UpstreamSystem
 from services.snapshot import Published, published
+from services.states import StateSource
 
 from .models import Advisory
 
@@ -119,7 +120,7 @@ def live_status(user) -> dict:
         {
             "name": s.name,
             "badge": state_badge(s.state),
-            "source": s.source,
+            "source": StateSource(s.source).label_id,
             "checked_at": s.checked_at,
         }
         for s in bundle.snapshot.systems
