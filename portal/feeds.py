@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -32,11 +33,11 @@ FEED_LENGTH = 50
 
 
 def link_to(name: str, *args, fallback: str = "/") -> str:
-    """A page of the portal, or ``fallback`` when the portal has no such page."""
+    """A page of the portal (else ``fallback``), absolute at SITE_URL, never the request's Host."""
     try:
-        return reverse(name, args=args)
+        return settings.SITE_URL + reverse(name, args=args)
     except NoReverseMatch:
-        return fallback
+        return settings.SITE_URL + fallback
 
 
 class PortalFeed(Feed):
@@ -74,6 +75,9 @@ class AdvisoryFeed(PortalFeed):
 
     def link(self) -> str:
         return link_to("overview")
+
+    def feed_url(self) -> str:
+        return link_to("feed-advisories")
 
     def items(self) -> list[Advisory]:
         return list(recent_advisories(timezone.now())[:FEED_LENGTH])
@@ -118,6 +122,9 @@ class OfficeStatusFeed(PortalFeed):
 
     def link(self, obj: Office) -> str:
         return link_to("office", obj.code)
+
+    def feed_url(self, obj: Office) -> str:
+        return link_to("feed-office", obj.code)
 
     def items(self, obj: Office) -> list[StatusEvent]:
         events = StatusEvent.objects.filter(office=obj).select_related("office", "stage", "service")

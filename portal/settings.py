@@ -13,6 +13,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.checks.security.base import (
@@ -134,6 +135,14 @@ if not EMBEDDED and "*" in ALLOWED_HOSTS:
 if not EMBEDDED and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when DATABASE_URL is set (production)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The site's address: absolute URLs (v2 `page.url`, feeds) come from it, never from the
+# request, whose Host may carry any port.
+SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be like https://status.example.go.id, got {SITE_URL!r}"
+    )
 
 INSTALLED_APPS = [
     "portal.apps.StaffAdminConfig",  # django.contrib.admin with the staff control-room site
@@ -332,7 +341,6 @@ REST_FRAMEWORK = {
         "anon-read": env_str("API_ANON_READ_RATE", "6000/min"),
         "token-write": env_str("API_TOKEN_WRITE_RATE", "60/min"),
         "token-read": env_str("API_TOKEN_READ_RATE", "600/min"),
-
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
@@ -407,12 +408,12 @@ class StatuspageView(PublicReadMixin, APIView):
     """One Statuspage-shaped document."""
 
     def page_url(self, request: Request) -> str:
-        return request.build_absolute_uri("/")
+        return f"{settings.SITE_URL}/"  # never the request's Host, which may carry any port
 
     def link(self, request: Request, name: str, *args) -> str:
         """An absolute link to a page of the portal, or to the portal when it has none."""
         try:
-            return request.build_absolute_uri(reverse(name, args=args))
+            return settings.SITE_URL + reverse(name, args=args)
         except NoReverseMatch:
             return self.page_url(request)
 

@@ -54,6 +54,8 @@ def test_check_deploy_reports_nothing_with_production_settings():
         ({"ALLOWED_HOSTS": "status.imigrasi.example,*"}, "ALLOWED_HOSTS must name the site"),
         ({"SECRET_KEY": "x"}, "SECRET_KEY must be at least 50 characters"),
         ({"SECRET_KEY": "ab" * 40}, "SECRET_KEY must be at least 50 characters"),
+        ({"SITE_URL": "status.imigrasi.example"}, "SITE_URL must be like"),
+        ({"SITE_URL": "https://status.imigrasi.example/portal"}, "SITE_URL must be like"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(change, message):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from offices.models import Office, OfficeClosure
@@ -163,7 +164,7 @@ def test_status_indicator_follows_the_components(client, systems, indicator, des
     assert set(body) == {"page", "status"}
     assert body["status"] == {"indicator": indicator, "description": description}
     assert body["page"]["time_zone"] == "Asia/Jakarta"
-    assert body["page"]["url"] == "http://testserver/"
+    assert body["page"]["url"] == f"{django_settings.SITE_URL}/"
 
 
 def test_everything_closed_is_critical(client):
@@ -188,7 +189,7 @@ def test_advisories_are_incidents_with_their_updates(client, outage_world):
     incident = next(i for i in everything["incidents"] if i["id"] == str(outage_world.pk))
     assert incident["name"] == "Passport printing waits for the PDN"
     assert incident["status"] == "identified" and incident["impact"] == "major"
-    assert incident["shortlink"].startswith("http://testserver/")
+    assert incident["shortlink"].startswith(f"{django_settings.SITE_URL}/")
     assert [u["status"] for u in incident["incident_updates"]] == ["monitoring", "monitoring"]
     assert (
         incident["incident_updates"][-1]["body"] == "Wawancara, biometrik dan foto tetap dilayani."
