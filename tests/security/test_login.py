@@ -86,3 +86,15 @@ def test_readme_states_the_rule_the_settings_apply():
     assert f"{minutes} minutes" in rule
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert not settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT
+
+
+def test_behind_a_trusted_proxy_the_lock_is_per_forwarded_client(client, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]  # read by ClientAddressMiddleware on first use
+    for _ in range(10):
+        attempt(client, "guess", "10.0.0.1", HTTP_X_FORWARDED_FOR=STRANGER)
+    assert (
+        attempt(client, "the-right-password", "10.0.0.1", HTTP_X_FORWARDED_FOR=STRANGER).status_code
+        == 429
+    )
+    response = attempt(client, "the-right-password", "10.0.0.1", HTTP_X_FORWARDED_FOR=STAFF)
+    assert response.status_code == 302 and logged_in(client)
