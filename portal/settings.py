@@ -85,9 +85,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_networks(name: str) -> list[str]:
+def env_networks(name: str, default: list[str] | None = None) -> list[str]:
     """Return a comma-separated list of addresses or networks (CIDR); refuse anything else."""
-    entries = env_list(name, [])
+    entries = env_list(name, default or [])
     for entry in entries:
         try:
             ipaddress.ip_network(entry, strict=False)
@@ -163,6 +163,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.security.ClientAddressMiddleware",
+    "portal.ops.OpsMiddleware",  # request ids, request metrics, /healthz /readyz /metrics
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "portal.api.fast.PreparedReadMiddleware",
@@ -376,6 +377,8 @@ SPECTACULAR_SETTINGS = {
 # X-Forwarded-For is believed only from these proxies (addresses or networks), and then
 # REMOTE_ADDR becomes the visitor's address for throttles, login limits and logs.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+# /metrics is served to these addresses or networks only (the visitor's, behind a proxy).
+METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -411,11 +414,26 @@ if env_bool("HTTPS", False):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Logs: one JSON object per line in production (with the request id), plain text when
+# embedded; LOG_FORMAT chooses.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if EMBEDDED else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.ops.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.ops.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from urllib3.exceptions import ReadTimeoutError
 
+from . import metrics
 from .locks import single_flight
 from .models import HealthObservation, UpstreamSystem
 from .snapshot import Published, recompute
@@ -208,6 +209,7 @@ def record_readings(readings: dict[str, Reading], now: datetime) -> Published:
 
 
 def _observe(system: UpstreamSystem, reading: Reading, now: datetime) -> None:
+    metrics.observe_poll(system.code, reading.error or reading.state, reading.latency_ms)
     HealthObservation.objects.create(
         system=system,
         state=reading.state,

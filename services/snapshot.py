@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from offices.models import Office, OfficeClosure
 
-from . import gating, signals
+from . import gating, metrics, signals
 from .choices import Cause, StateSource, SystemState
 from .models import (
     CurrentState,
@@ -192,6 +192,7 @@ def recompute(
             snapshot, inputs.systems, now, actor, cause
         )
         StatusEvent.objects.bulk_create(events + system_events)
+        transaction.on_commit(partial(metrics.count_events, events + system_events))
         for event in system_events:
             # Receivers (the portal's draft advisories) only hear of committed transitions.
             transaction.on_commit(partial(signals.send_system_state_changed, event))
