@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone, translation
@@ -24,10 +24,10 @@ from services.choices import ServiceState
 from services.models import StatusEvent
 from services.snapshot import published
 
-from .api.conditional import conditional, public_headers, strong_etag
+from .api.errors import error_response
 from .api.views import advisory_modified, event_reason, recent_advisories
 from .models import Advisory
-from .status import LANGS
+from .prepared import LANGS, VARY, Prepared, api_language, preflight, respond
 
 FEED_LENGTH = 50
 
@@ -41,27 +41,35 @@ def link_to(name: str, *args, fallback: str = "/") -> str:
 
 
 class PortalFeed(Feed):
-    """An Atom feed in the requested language, served conditionally."""
+    """An Atom feed in the requested language, served like any public read."""
 
     feed_type = Atom1Feed
+    csrf_exempt = True  # a read: a POST gets the API's 405, not a CSRF page
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        lang = request.GET.get("lang")
-        if lang is not None and lang not in LANGS:
-            raise Http404(f"lang must be one of {', '.join(LANGS)}")
+        if request.method == "OPTIONS":
+            return preflight(HttpResponse())
+        if request.method not in ("GET", "HEAD"):
+            response = error_response(405, "method_not_allowed", "Feeds are read with GET.")
+            response["Allow"] = "GET, HEAD, OPTIONS"
+            return response
+        lang = api_language(request)
+        if lang is None:
+            return error_response(
+                400, "invalid_parameter", f"lang must be one of {', '.join(LANGS)}", "lang"
+            )
         published()  # a recompute on this read records events the feed must include
-        with translation.override(lang or _negotiated(request)):
+        with translation.override(lang):
             response = super().__call__(request, *args, **kwargs)
         modified = parse_http_date_safe(response.get("Last-Modified", ""))
-        last_modified = datetime.fromtimestamp(modified, tz=UTC) if modified else None
-        return conditional(
-            request, public_headers(response), strong_etag(response.content), last_modified
+        entry = Prepared.of(
+            response.content,
+            content_type=response["Content-Type"],
+            language=lang,
+            vary=VARY["api"],
+            last_modified=datetime.fromtimestamp(modified, tz=UTC) if modified else None,
         )
-
-
-def _negotiated(request: HttpRequest) -> str:
-    lang = getattr(request, "LANGUAGE_CODE", LANGS[0])
-    return lang if lang in LANGS else LANGS[0]
+        return respond(request, entry)
 
 
 class AdvisoryFeed(PortalFeed):

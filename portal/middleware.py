@@ -30,6 +30,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 
+class HeadMiddleware:
+    """Answer HEAD with the headers a GET would have and no body (RFC 9110 §9.3.2), and a
+    304 without a Content-Length of its own.
+
+    Django leaves the body to the server, and gunicorn sends it: a keep-alive client then
+    reads the body as the start of the next response.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 304:
+            del response["Content-Length"]
+        elif request.method == "HEAD" and not response.streaming:
+            response.headers.setdefault("Content-Length", str(len(response.content)))
+            response.content = b""
+        return response
+
+
 class SecurityHeadersMiddleware:
     """Add CSP, Permissions-Policy and Cross-Origin-Opener-Policy to every response."""
 

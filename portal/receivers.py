@@ -30,7 +30,7 @@ def prepare_status_documents(sender, bundle, **kwargs) -> None:
     """Build the status documents where the snapshot was published (for a poll: in the
     worker), so that web processes take the bytes from the cache instead of each building
     them on a visitor's request."""
-    status.prepare(bundle)
+    status.prepare_documents(bundle)
 
 
 @receiver(post_save, sender=Office, dispatch_uid="portal.forget_stale_history")

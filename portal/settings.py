@@ -162,11 +162,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.HeadMiddleware",  # outermost: HEAD answers carry no body
     "portal.security.ClientAddressMiddleware",
     "portal.ops.OpsMiddleware",  # request ids, request metrics, /healthz /readyz /metrics
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
-    "portal.api.fast.PreparedReadMiddleware",
+    "portal.prepared.PreparedReadMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -332,6 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "portal.api.negotiation.JsonNegotiation",
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "URL_FORMAT_OVERRIDE": None,
     # Anonymous reads are counted per client address in each process; token reads and

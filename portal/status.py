@@ -1,22 +1,16 @@
 """The public shape of a snapshot: the v1 status document, and its cached bytes.
 
 A published snapshot is turned into JSON once per snapshot and language: by the process
-that published it (``prepare``, on ``snapshot_published``) or by the first that needs it,
-which shares the bytes through the cache; every process keeps them in memory, and every
-later request is served those bytes with their ETag, without the database.
+that published it (``prepare_documents``, on ``snapshot_published``) or by the first that
+needs it, which shares the bytes through the cache (``portal.prepared``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -25,18 +19,9 @@ from services.gating import ServiceStatus, StageStatus
 from services.snapshot import Published, published
 
 from .models import Advisory
+from .prepared import LANGS, VARY, Prepared, content_version, digest, json_bytes, prepare
 
 log = logging.getLogger(__name__)
-
-LANGS = ("id", "en")
-SHARED_SECONDS = 3600  # a snapshot's bytes in the cache; a new snapshot has a new key
-
-
-@dataclass(frozen=True)
-class Rendered:
-    body: bytes
-    etag: str
-    generated_at: datetime
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -142,45 +127,41 @@ def advisory_documents(now: datetime) -> list[dict]:
     ]
 
 
-_memo: dict[tuple[str, str], Rendered] = {}
-# One build at a time in a process: when a new snapshot arrives, the threads that miss the
-# memo wait for the one building it instead of each building the same bytes (re-entrant: a
-# page's build reads the status document).
-build_lock = threading.RLock()
-
-
-def rendered_status(lang: str) -> Rendered:
-    """The status document's bytes for ``lang``, built once per snapshot in this process."""
-    return current_status(lang)[1]
-
-
-def current_status(lang: str) -> tuple[Published, Rendered]:
-    """The published snapshot and its status document's bytes for ``lang``, from one read."""
+def status_entry(lang: str) -> tuple[Published, Prepared]:
+    """The published snapshot and its status document in ``lang``, prepared once."""
     bundle = published()
-    return bundle, rendered_bundle(bundle, lang)
+    return bundle, document_entry(bundle, ("v1", "status"), lang, _status_document)
 
 
-def rendered_bundle(bundle: Published, lang: str) -> Rendered:
-    """The status document's bytes for ``bundle`` and ``lang``, memoized per process."""
-    key = (bundle.token, lang)
-    hit = _memo.get(key)
-    if hit is not None:
-        return hit
-    with build_lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            return hit
-        shared_key = f"status:v1:{bundle.token}:{lang}"
-        rendered = _shared(shared_key)
-        if rendered is None:
-            with translation.override(lang):
-                document = status_document(bundle, advisory_documents(timezone.now()))
-            rendered = _rendered(document, bundle)
-            _share(shared_key, rendered)
-        if len(_memo) > 64:
-            _memo.clear()
-        _memo[key] = rendered
-    return rendered
+def _status_document(bundle: Published) -> dict:
+    return status_document(bundle, advisory_documents(timezone.now()))
+
+
+def document_entry(
+    bundle: Published, key: tuple, lang: str, build: Callable[[Published], object]
+) -> Prepared:
+    """The JSON of ``build(bundle)`` in ``lang``, built once per snapshot; its weak ETag is
+    the document's content version, which a poll that changes nothing keeps."""
+
+    def make() -> Prepared:
+        with translation.override(lang):
+            document = build(bundle)
+        return Prepared.of(
+            json_bytes(document),
+            etag=f'W/"{content_version(document)}"',
+            language=lang,
+            vary=VARY["api"],
+            last_modified=bundle.snapshot.generated_at,
+        )
+
+    return prepare(bundle, (*key, lang), make)
+
+
+def snapshot_version(bundle: Published) -> str:
+    """What a reader sees of the snapshot, as a digest: the status document's content
+    version and the offices' details. It changes with the content, never with a poll."""
+    status = document_entry(bundle, ("v1", "status"), LANGS[0], _status_document)
+    return digest(status.etag + repr(sorted(bundle.offices.items())), 24)
 
 
 # --- Documents of the v1 read API and their cached bytes -------------------------------------
@@ -220,57 +201,7 @@ def snapshot_envelope(bundle: Published, **content) -> dict:
     }
 
 
-_documents: dict[tuple, Rendered] = {}
-
-
-def rendered_document(key: tuple, lang: str, build: Callable[[Published], object]) -> Rendered:
-    """The bytes of ``build(bundle)`` for ``lang``, built once per snapshot and ``key``."""
-    bundle = published()
-    memo_key = (bundle.token, lang, *key)
-    hit = _documents.get(memo_key)
-    if hit is not None:
-        return hit
-    with build_lock:
-        hit = _documents.get(memo_key)
-        if hit is not None:
-            return hit
-        digest = hashlib.sha256(repr(memo_key).encode()).hexdigest()[:32]
-        shared_key = f"status:doc:{digest}"
-        rendered = _shared(shared_key)
-        if rendered is None:
-            with translation.override(lang):
-                rendered = _rendered(build(bundle), bundle)
-            _share(shared_key, rendered)
-        oldest = next(iter(_documents), (bundle.token,))
-        if len(_documents) > 256 or oldest[0] != bundle.token:
-            _documents.clear()
-        _documents[memo_key] = rendered
-    return rendered
-
-
-def _rendered(document: object, bundle: Published) -> Rendered:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return Rendered(body, etag, bundle.snapshot.generated_at)
-
-
-def _shared(key: str) -> Rendered | None:
-    """Bytes another process built for this snapshot, if the cache has them."""
-    try:
-        return cache.get(key)
-    except Exception:  # the cache only saves work: a dead Redis must not fail a read
-        log.warning("cache unavailable; building the document here", exc_info=True)
-        return None
-
-
-def _share(key: str, rendered: Rendered) -> None:
-    try:
-        cache.set(key, rendered, SHARED_SECONDS)
-    except Exception:
-        log.warning("cache unavailable; not sharing the document", exc_info=True)
-
-
-def prepare(bundle: Published) -> None:
+def prepare_documents(bundle: Published) -> None:
     """Build the status document in every language for a snapshot just published."""
     for lang in LANGS:
-        rendered_bundle(bundle, lang)
+        document_entry(bundle, ("v1", "status"), lang, _status_document)

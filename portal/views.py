@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,13 +35,14 @@ from django.utils.translation import gettext as _
 from offices.choices import OfficeClass
 from services.choices import Cause, ServiceState, StageState
 from services.gating import ServiceStatus, StageStatus
-from services.snapshot import OfficeInfo, Published, published
+from services.snapshot import OfficeInfo, Published
 
 from . import history
-from .api.conditional import conditional, shared_cache_headers, strong_etag
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory
-from .status import LANGS, Rendered, build_lock, current_status, localized
+from .prepared import LANGS, VARY, Prepared, digest, prepare, remember, respond
+from .prepared import page_language as page_language_of
+from .status import localized, snapshot_version, status_entry
 from .templatetags.portal_tags import (
     HELD,
     WAITING,
@@ -65,13 +64,11 @@ HISTORY_CACHE_SECONDS = 60
 # dozen offices in full is some 60 KiB, about what a large region's page weighs anyway (most
 # regions have far fewer); the 151 offices of 2026 in full are 725 KiB.
 FULL_OVERVIEW_MAX_OFFICES = 12
-PAGE_CACHE_SECONDS = 60
 # What the frame around a page's main part needs (title, favicon, the page script's hooks).
 FRAME_KEYS = (
     "title",
     "status_url",
     "etag",
-    "fingerprint",
     "poll_seconds",
     "favicon",
     "feed_office",
@@ -86,7 +83,7 @@ def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        lang = visitor_language(request)
+        lang = page_language_of(request)
         with translation.override(lang):
             request.LANGUAGE_CODE = lang
             try:
@@ -97,11 +94,6 @@ def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return response
 
     return wrapped
-
-
-def visitor_language(request: HttpRequest) -> str:
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    return chosen if chosen in LANGS else LANGS[0]
 
 
 # --- Services as journeys -----------------------------------------------------------------
@@ -339,35 +331,6 @@ def class_label(value: str) -> str:
         return value
 
 
-def fingerprint(document: dict) -> str:
-    """A short hash of what a page shows from the status document; portal.js computes it too.
-
-    The page script compares it with the one of each new document and fetches the page
-    again only when they differ, not on every new ``generated_at``.
-    """
-    parts = ["stale:" + ("1" if document["stale"] else "0")]
-    parts += [f"system:{s['code']}={s['state']}" for s in document["systems"]]
-    for o in document["offices"]:
-        parts += [
-            f"stage:{o['code']}/{s['code']}={s['state']}|{s['reason'] or ''}|{s['since'] or ''}"
-            for s in o["stages"]
-        ]
-        parts += [
-            f"service:{o['code']}/{s['code']}={s['state']}|{','.join(s['available_stages'])}"
-            f"|{s['reason'] or ''}"
-            for s in o["services"]
-        ]
-    parts += [
-        f"advisory:{a['id']}={a['phase']}|{a['updated_at'] or ''}" for a in document["advisories"]
-    ]
-    return crc32("\n".join(parts))
-
-
-def crc32(text: str) -> str:
-    """CRC-32 (zlib's) of the text's UTF-8 bytes, as portal.js computes it."""
-    return f"{zlib.crc32(text.encode()):08x}"
-
-
 def advisory_cards(document: dict, offices: Collection[str] = ()) -> dict[str, list[dict]]:
     """The document's advisories (those for ``offices`` when given), active and resolved."""
     cards: dict[str, list[dict]] = {"active": [], "resolved": []}
@@ -393,119 +356,56 @@ def choice_label(choices, value: str) -> str:
         return value
 
 
-_parsed: dict[str, tuple[dict, str]] = {}
-
-
-def parsed(rendered: Rendered) -> tuple[dict, str]:
-    """The status document behind ``rendered`` (not to be modified) and its fingerprint,
-    worked out once per document in this process rather than once per page built."""
-    hit = _parsed.get(rendered.etag)
-    if hit is None:
-        document = json.loads(rendered.body)
-        hit = (document, fingerprint(document))
-        if len(_parsed) > 8:
-            _parsed.clear()
-        _parsed[rendered.etag] = hit
-    return hit
-
-
-def page_context(cards: Sequence[ServiceCard], rendered: Rendered) -> dict:
-    """What every page shows about freshness, and what the page script needs."""
-    document, document_fingerprint = parsed(rendered)
+def page_context(cards: Sequence[ServiceCard], status: Prepared, document: dict) -> dict:
+    """What every page shows about freshness, and what the page script needs: the status
+    document's URL and its ETag, which changes only when what the page shows changes."""
     state = overall_state(cards, document["stale"])
     lang = translation.get_language()
     return {
         "status": document,
-        "etag": rendered.etag,
+        "etag": status.etag,
         "overall": state,
         "favicon": f"portal/favicon-{state}.svg",
-        "fingerprint": document_fingerprint,
         "status_url": reverse("api-v1:status") + f"?lang={lang}",
         "poll_seconds": f"{settings.POLL_INTERVAL_SECONDS:g}",
         "datetime_pattern": datetime_pattern(),
     }
 
 
-def current(request: HttpRequest) -> tuple[Published, Rendered]:
+def current(request: HttpRequest) -> tuple[Published, Prepared, dict]:
     """The published snapshot and its status document in the page's language."""
-    return current_status(request.LANGUAGE_CODE)
+    bundle, status = status_entry(request.LANGUAGE_CODE)
+    return bundle, status, json.loads(status.body)
 
 
-def page_key(request: HttpRequest, bundle: Published, lang: str | None = None) -> str:
-    return f"portal:page:{bundle.token}:{lang or translation.get_language()}:{request.path}"
+def serve_page(request: HttpRequest, bundle: Published, build: Callable[[], tuple[str, dict]]):
+    """The page at this path in the visitor's language, rendered once per snapshot.
 
-
-def warm_page(request: HttpRequest) -> HttpResponse | None:
-    """The page for ``request`` when this process has it ready for the current snapshot.
-
-    ``PreparedReadMiddleware`` answers with it ahead of the rest of the stack; None (a cold
-    page, an unknown office) lets the view build it.
+    Its weak ETag is the snapshot's content version with the path, language and date (the
+    hours table and the history bars move with the day), so it changes only with what the
+    page shows; the middleware answers the next reads of the path from the same bytes.
     """
-    lang = visitor_language(request)
-    page = _pages.get((page_key(request, published(), lang), request.get_full_path()))
-    if page is None:
-        return None
-    response = _page_response(request, page)
-    response["Content-Language"] = lang
-    return response
+    lang = translation.get_language()
 
-
-def cached_page(
-    request: HttpRequest, key: str | None, build: Callable[[], tuple[str, dict]]
-) -> HttpResponse:
-    """Render ``build()``'s template inside the site's frame, reusing it while ``key`` holds.
-
-    The main part depends only on the snapshot, the language and the path, so it is built
-    once per snapshot (and shared through the cache); the whole page is then kept in this
-    process as UTF-8 with its ETag, so a warm page costs a dictionary lookup.
-    """
-    if key:
-        memo_key = (key, request.get_full_path())
-        page = _pages.get(memo_key)
-        if page is None:
-            with build_lock:  # threads that miss wait for the one building it
-                page = _pages.get(memo_key)
-                if page is None:
-                    page = _whole_page(request, key, build)
-                    if len(_pages) > 256:
-                        _pages.clear()
-                    _pages[memo_key] = page
-    else:
+    def make() -> Prepared:
         template, context = build()
-        body = render_to_string("portal/page.html", _framed(request, template, context), request)
-        page = _page(body.encode())
-    return _page_response(request, page)
+        frame = {name: context.get(name, "") for name in FRAME_KEYS}
+        frame["main"] = render_to_string(template, context, request)
+        html = render_to_string("portal/page.html", frame, request)
+        variant = digest(f"{request.path_info}|{lang}|{timezone.localdate()}", 12)
+        return Prepared.of(
+            html.encode(),
+            etag=f'W/"{snapshot_version(bundle)}-{variant}"',
+            content_type="text/html; charset=utf-8",
+            language=lang,
+            vary=VARY["page"],
+            last_modified=bundle.snapshot.generated_at,
+            cors=False,
+        )
 
-
-def _page_response(request: HttpRequest, page: tuple[bytes, str]) -> HttpResponse:
-    body, etag = page
-    response = shared_cache_headers(HttpResponse(body))
-    patch_vary_headers(response, ["Cookie"])  # the language is the visitor's cookie
-    return conditional(request, response, etag, None)
-
-
-_pages: dict[tuple[str, str], tuple[bytes, str]] = {}
-
-
-def _page(body: bytes) -> tuple[bytes, str]:
-    return body, strong_etag(body)
-
-
-def _framed(request: HttpRequest, template: str, context: dict) -> dict:
-    frame = {name: context.get(name, "") for name in FRAME_KEYS}
-    return {**frame, "main": render_to_string(template, context, request)}
-
-
-def _whole_page(
-    request: HttpRequest, key: str, build: Callable[[], tuple[str, dict]]
-) -> tuple[bytes, str]:
-    """The page for ``key``: its main part from the shared cache, framed for this path."""
-    parts = cache_get(key)
-    if parts is None:
-        template, context = build()
-        parts = _framed(request, template, context)
-        cache_set(key, parts, PAGE_CACHE_SECONDS)
-    return _page(render_to_string("portal/page.html", parts, request).encode())
+    entry = prepare(bundle, ("page", request.path_info, lang), make)
+    remember(request, "page", bundle, entry)
+    return respond(request, entry)
 
 
 def choose_language(request: HttpRequest, lang: str) -> HttpResponse:
@@ -545,60 +445,57 @@ def overview(request: HttpRequest) -> HttpResponse:
     Past ``FULL_OVERVIEW_MAX_OFFICES``, one row per office grouped by region instead of every
     service as a journey; each region's page has those.
     """
-    bundle, rendered = current(request)
+    bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        document, _ = parsed(rendered)
         offices = office_views(document, bundle)
         cards = [c for o in offices for c in o.services]
         national = len(offices) > FULL_OVERVIEW_MAX_OFFICES
         return "portal/overview.html", {
-            **page_context(cards, rendered),
+            **page_context(cards, status, document),
             "headline": headline(cards, document["stale"], bundle),
             "offices": offices,
             "regions": region_views(offices) if national else [],
             "advisories": advisory_cards(document),
         }
 
-    return cached_page(request, page_key(request, bundle), build)
+    return serve_page(request, bundle, build)
 
 
 @page_language
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One region: its offices with every service as a journey, and their advisories."""
-    bundle, rendered = current(request)
+    bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        document, _ = parsed(rendered)
         offices = office_views(document, bundle, region=code)
         if not offices:
             raise Http404(code)
         region = region_views(offices)[0]
         cards = [c for o in region.offices for c in o.services]
         return "portal/region.html", {
-            **page_context(cards, rendered),
+            **page_context(cards, status, document),
             "title": region.name,
             "region": region,
             "headline": headline(cards, document["stale"], bundle),
             "advisories": advisory_cards(document, offices=[o.code for o in region.offices]),
         }
 
-    return cached_page(request, page_key(request, bundle), build)
+    return serve_page(request, bundle, build)
 
 
 @page_language
 def office_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One office: services, stages, advisories, address, hours and 90 days of history."""
-    bundle, rendered = current(request)
+    bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        document, _ = parsed(rendered)
         office = next(iter(office_views(document, bundle, only=code)), None)
         info = bundle.offices.get(code)
         if office is None or info is None:
             raise Http404(code)
         return "portal/office.html", {
-            **page_context(office.services, rendered),
+            **page_context(office.services, status, document),
             "title": office.name,
             "feed_office": code,
             "office": office,
@@ -609,7 +506,7 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
             "history": history_rows(office, info, bundle),
         }
 
-    return cached_page(request, page_key(request, bundle), build)
+    return serve_page(request, bundle, build)
 
 
 @page_language
@@ -623,24 +520,19 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if advisory is None:
         raise Http404(pk)
-    bundle, rendered = current(request)
+    bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        document, _ = parsed(rendered)
         cards = [c for o in office_views(document, bundle) for c in o.services]
         view = advisory_view(advisory)
         return "portal/advisory.html", {
-            **page_context(cards, rendered),
+            **page_context(cards, status, document),
             "title": view["title"],
             "advisory": view,
         }
 
-    # Not cached: its updates are read from the database, not from the snapshot.
-    return cached_page(request, None, build)
-
-
-# Warm pages of these views are answered by PreparedReadMiddleware.
-overview.prepared = region_detail.prepared = office_detail.prepared = warm_page
+    # Staff change advisories in the admin, which publishes a new snapshot.
+    return serve_page(request, bundle, build)
 
 
 # --- Office details -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import time_machine
 from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
+from portal import prepared
 from services import snapshot
 
 REQUIRE_SERVICES = os.environ.get("CI_REQUIRE_SERVICES") == "1"
@@ -93,6 +94,14 @@ def chromium_path() -> str:
     return path
 
 
+@pytest.fixture
+def nginx_path() -> str:
+    path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    if not path:
+        missing("nginx")
+    return path
+
+
 # As root in a closed network: no sandbox, and nothing that phones home.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -138,5 +147,7 @@ def _fresh_cache():
     """Each test starts with no published snapshot."""
     cache.clear()
     snapshot._local.clear()
+    prepared.forget()
     yield
     snapshot._local.clear()
+    prepared.forget()

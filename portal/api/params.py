@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
-from ..status import LANGS
+from ..prepared import LANGS, api_language, is_cache_buster
 from .errors import BadParameter
 
 LANG_PARAMETER = "lang"
@@ -20,19 +20,16 @@ LANG_PARAMETER = "lang"
 def check_parameters(request: Request, allowed: set[str]) -> None:
     """Refuse unknown query parameters, naming the first."""
     for name in request.query_params:
-        if name not in allowed:
+        if name not in allowed and not is_cache_buster(name):
             raise BadParameter(
                 name, f"unknown parameter {name!r}; allowed: {', '.join(sorted(allowed)) or 'none'}"
             )
 
 
 def request_language(request: Request) -> str:
-    """``?lang=`` when given (and valid), else the language negotiated from Accept-Language."""
-    lang = request.query_params.get(LANG_PARAMETER)
+    """``?lang=`` when given (and valid), else the cookie's or Accept-Language's."""
+    lang = api_language(request)
     if lang is None:
-        negotiated = getattr(request, "LANGUAGE_CODE", LANGS[0])
-        return negotiated if negotiated in LANGS else LANGS[0]
-    if lang not in LANGS:
         raise BadParameter(LANG_PARAMETER, f"lang must be one of {', '.join(LANGS)}")
     return lang
 

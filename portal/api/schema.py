@@ -2,6 +2,39 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from django.http import HttpResponse
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from ..prepared import Prepared, respond
+from .auth import AnonReadThrottle
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, generated once per process, format and language (it changes
+    only with the code), served like any public read: conditional, compressed, CORS."""
+
+    throttle_classes = [AnonReadThrottle]
+    content_negotiation_class = DefaultContentNegotiation  # YAML, or JSON when asked
+    built: ClassVar[dict[tuple[str, str], Prepared]] = {}
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        renderer = request.accepted_renderer
+        key = (renderer.format, translation.get_language())
+        entry = self.built.get(key)
+        if entry is None:
+            data = self._get_schema_response(request).data
+            body = renderer.render(data, request.accepted_media_type, {"request": request})
+            entry = Prepared.of(body, content_type=renderer.media_type, vary=("Accept",))
+            self.built[key] = entry
+        return respond(request, entry)
+
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "The one shape of every API error.",
@@ -32,7 +65,6 @@ ERRORS = {
     "401": "No token, or an unknown or revoked one.",
     "403": "The token's owner may not make this change (office scope or permission).",
     "404": "No such code or id.",
-    "406": "The Accept header allows no JSON.",
     "415": "The body is not JSON.",
     "429": "Too many requests; retry after `Retry-After` seconds.",
 }
@@ -57,7 +89,7 @@ def document_errors(result: dict, generator, request, public) -> dict:
 
 def _document_operation(path: str, method: str, operation: dict) -> None:
     responses = operation.setdefault("responses", {})
-    codes = ["400", "406", "429"]
+    codes = ["400", "429"]
     if "{" in path:
         codes.append("404")
     if operation.get("security") and {} not in operation["security"]:  # token required

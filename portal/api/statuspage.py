@@ -27,7 +27,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,9 +42,10 @@ from services.snapshot import Published, published
 
 from ..choices import AdvisoryPhase, AdvisorySeverity
 from ..models import Advisory
-from ..status import LANGS, Rendered, iso, localized, rendered_document, stage_reason
+from ..prepared import remember, respond
+from ..status import document_entry, iso, localized, stage_reason
 from .params import request_language
-from .views import LANG, PublicReadMixin, advisory_modified, respond_document, respond_rendered
+from .views import LANG, PublicReadMixin, advisory_modified, respond_document
 
 PAGE_ID = "layanan-imigrasi"
 PAGE_NAME = "Status Layanan Imigrasi"
@@ -419,29 +420,20 @@ class StatuspageView(PublicReadMixin, APIView):
 
 
 class CachedStatuspageView(StatuspageView):
-    """A document built once per published snapshot, language and page URL."""
+    """A document built once per published snapshot and language."""
 
     name = ""
 
     def get(self, request: Request) -> HttpResponse:
         url = self.page_url(request)
-        key = ("v2", self.name, url)
+        bundle = published()
         build = lambda bundle: self.build(request, bundle, url)  # noqa: E731
-        return respond_rendered(request, rendered_document(key, request_language(request), build))
+        entry = document_entry(bundle, ("v2", self.name), request_language(request), build)
+        remember(request, "api", bundle, entry)
+        return respond(request, entry)
 
     def build(self, request: Request, bundle: Published, url: str) -> dict:
         raise NotImplementedError
-
-    @classmethod
-    def prepared(cls, request: HttpRequest) -> Rendered | None:
-        """The document for a request with nothing to refuse; None sends it the long way."""
-        lang = request.GET.get("lang", getattr(request, "LANGUAGE_CODE", LANGS[0]))
-        if lang not in LANGS:
-            return None
-        view = cls()
-        url = view.page_url(request)
-        build = lambda bundle: view.build(request, bundle, url)  # noqa: E731
-        return rendered_document(("v2", cls.name, url), lang, build)
 
 
 class SummaryView(CachedStatuspageView):
@@ -518,7 +510,7 @@ class IncidentListView(StatuspageView):
             ]
         document = {"page": page_document(bundle, self.page_url(request)), "incidents": incidents}
         modified = max((advisory_modified(a) for a in rows), default=None)
-        return respond_document(request, document, modified)
+        return respond_document(request, document, modified, lang)
 
 
 class UnresolvedIncidentListView(IncidentListView):
@@ -542,7 +534,7 @@ class MaintenanceListView(StatuspageView):
             maintenances = [maintenance_document(c, by_office, now, url) for c in rows]
         document = {"page": page_document(bundle, url), "scheduled_maintenances": maintenances}
         modified = max((closure_modified(c, now) for c in rows), default=None)
-        return respond_document(request, document, modified)
+        return respond_document(request, document, modified, lang)
 
 
 def closure_modified(closure: OfficeClosure, now: datetime) -> datetime:

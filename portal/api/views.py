@@ -8,13 +8,11 @@ from the database. Every read is conditional (ETag, Last-Modified) and publicly 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -31,19 +29,27 @@ from services.snapshot import Published, published
 
 from ..choices import AdvisoryPhase
 from ..models import Advisory
-from ..status import (
+from ..prepared import (
+    CORS_HEADERS,
     LANGS,
-    Rendered,
+    VARY,
+    Prepared,
+    content_version,
+    json_bytes,
+    preflight,
+    remember,
+    respond,
+)
+from ..status import (
+    document_entry,
     iso,
     office_document,
-    rendered_document,
-    rendered_status,
     snapshot_envelope,
+    status_entry,
     system_document,
 )
 from . import serializers as s
 from .auth import AnonReadThrottle
-from .conditional import cors_headers, respond_bytes, strong_etag
 from .errors import NotFound
 from .params import (
     NewestFirstCursorPagination,
@@ -74,28 +80,18 @@ PAGE_SIZE = OpenApiParameter(
 )
 
 
-def json_bytes(document: object) -> bytes:
-    return json.dumps(
-        document, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
-    ).encode()
-
-
-def respond_rendered(request: Request, rendered: Rendered) -> HttpResponse:
-    return respond_bytes(request, rendered.body, rendered.etag, rendered.generated_at)
-
-
-def respond_document(request: Request, document: object, last_modified: datetime | None):
+def respond_document(
+    request: Request, document: object, last_modified: datetime | None, lang: str = ""
+) -> HttpResponse:
     """Serve a document built for this request as a public, conditional read."""
-    body = json_bytes(document)
-    return respond_bytes(request, body, strong_etag(body), last_modified or snapshot_time())
-
-
-def snapshot_time() -> datetime:
-    """When state last changed, for documents with no timestamp of their own."""
-    return published().snapshot.generated_at
-
-
-PREFLIGHT_HEADERS = "Accept-Language, If-None-Match, If-Modified-Since"
+    entry = Prepared.of(
+        json_bytes(document),
+        etag=f'W/"{content_version(document)}"',
+        language=lang,
+        vary=VARY["api"],
+        last_modified=last_modified or published().snapshot.generated_at,
+    )
+    return respond(request, entry)
 
 
 class PublicReadMixin:
@@ -108,10 +104,12 @@ class PublicReadMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method == "OPTIONS":  # a browser's preflight for conditional GETs
-            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-            response["Access-Control-Allow-Headers"] = PREFLIGHT_HEADERS
-            response["Access-Control-Max-Age"] = "86400"
-        return cors_headers(response)  # errors too, so browsers can read them
+            return preflight(response)
+        if response.status_code in (200, 304):
+            del response["Allow"]  # as the middleware's answer of the same bytes has none
+        for name, value in CORS_HEADERS.items():  # errors too, so browsers can read them
+            response[name] = value
+        return response
 
 
 class StatusView(PublicReadMixin, APIView):
@@ -120,17 +118,9 @@ class StatusView(PublicReadMixin, APIView):
     @extend_schema(parameters=[LANG], responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> HttpResponse:
         check_parameters(request, {"lang"})
-        rendered = rendered_status(request_language(request))
-        return respond_rendered(request, rendered)
-
-    @staticmethod
-    def prepared(request: HttpRequest) -> Rendered | None:
-        """The document for a request with nothing to refuse; None sends it the long way."""
-        params = request.GET
-        lang = params.get("lang", getattr(request, "LANGUAGE_CODE", LANGS[0]))
-        if len(params) > ("lang" in params) or lang not in LANGS:
-            return None
-        return rendered_status(lang)
+        bundle, entry = status_entry(request_language(request))
+        remember(request, "api", bundle, entry)
+        return respond(request, entry)
 
 
 def _find(items, code: str, what: str):
@@ -141,8 +131,12 @@ def _find(items, code: str, what: str):
 
 
 def snapshot_read(request: Request, key: tuple, build: Callable[[Published], dict]) -> HttpResponse:
+    """A document built from the snapshot, once per snapshot and language."""
     check_parameters(request, {"lang"})
-    return respond_rendered(request, rendered_document(key, request_language(request), build))
+    bundle = published()
+    entry = document_entry(bundle, key, request_language(request), build)
+    remember(request, "api", bundle, entry)
+    return respond(request, entry)
 
 
 class OfficeViewSet(PublicReadMixin, viewsets.ViewSet):
@@ -237,7 +231,7 @@ class EventViewSet(PublicReadMixin, viewsets.ViewSet):
         with translation.override(lang):
             results = [event_document(e, names) for e in page]
         return respond_document(
-            request, {**links, "results": results}, page[0].at if page else None
+            request, {**links, "results": results}, page[0].at if page else None, lang
         )
 
     def _filtered(self, request: Request):

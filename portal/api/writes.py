@@ -12,6 +12,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, parsers, status, viewsets
@@ -26,7 +28,6 @@ from services.snapshot import published
 
 from . import serializers as s
 from .auth import ApiTokenAuthentication, TokenPermissions, TokenReadThrottle, TokenWriteThrottle
-from .conditional import conditional, strong_etag
 from .errors import NotFound, RequestTooLarge
 from .params import check_parameters
 
@@ -72,7 +73,15 @@ class TokenWriteMixin:
             response.render()
             response["Cache-Control"] = "private, no-cache"
             modified = getattr(self, "last_modified", None)
-            return conditional(request, response, strong_etag(response.content), modified)
+            if modified is not None:
+                response["Last-Modified"] = http_date(modified.timestamp())
+            set_response_etag(response)
+            return get_conditional_response(
+                request,
+                etag=response["ETag"],
+                last_modified=int(modified.timestamp()) if modified else None,
+                response=response,
+            )
         return response
 
     def list(self, request: Request) -> Response:

@@ -1,18 +1,18 @@
 /*
  * Status Layanan Imigrasi: progressive enhancement for the public pages.
  *
- * 1. Live status: poll the status API with If-None-Match. When the document says something
- *    the page does not show yet (compared by a fingerprint the server also writes into the
- *    page), fetch the page again and swap its live parts in place; otherwise only move the
- *    "Updated" time. The page works completely without this script.
+ * 1. Live status: poll the status API with If-None-Match, sending the status document's
+ *    ETag the server wrote into the page. The ETag follows the content, so a 304 means the
+ *    page is current: only the "Updated" time moves (from Last-Modified). A new ETag means
+ *    the page shows something old: fetch the page again and swap its live parts in place.
+ *    The page works completely without this script.
  * 2. History bars: one tab stop per stage; the arrow keys move between days.
  */
 (function () {
   "use strict";
 
   var main = document.getElementById("main");
-  if (!main || !main.dataset.statusUrl || !window.fetch || !window.DOMParser ||
-      !window.TextEncoder) {
+  if (!main || !main.dataset.statusUrl || !window.fetch || !window.DOMParser) {
     return;
   }
   var statusUrl = main.dataset.statusUrl;
@@ -22,48 +22,6 @@
   var timer = null;
   var inFlight = false;
   var counters = { polls: 0, refreshes: 0 };
-
-  // CRC-32 (zlib's) over the text's UTF-8 bytes; portal/views.py computes the same.
-  var crcTable = null;
-  function crc32(text) {
-    if (!crcTable) {
-      crcTable = [];
-      for (var n = 0; n < 256; n++) {
-        var c = n;
-        for (var k = 0; k < 8; k++) {
-          c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-        }
-        crcTable[n] = c >>> 0;
-      }
-    }
-    var bytes = new TextEncoder().encode(text);
-    var crc = 0xffffffff;
-    for (var i = 0; i < bytes.length; i++) {
-      crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-    }
-    return ("0000000" + ((crc ^ 0xffffffff) >>> 0).toString(16)).slice(-8);
-  }
-
-  function fingerprint(doc) {
-    var parts = ["stale:" + (doc.stale ? "1" : "0")];
-    doc.systems.forEach(function (s) {
-      parts.push("system:" + s.code + "=" + s.state);
-    });
-    doc.offices.forEach(function (o) {
-      o.stages.forEach(function (s) {
-        parts.push("stage:" + o.code + "/" + s.code + "=" + s.state + "|" + (s.reason || "") +
-          "|" + (s.since || ""));
-      });
-      o.services.forEach(function (s) {
-        parts.push("service:" + o.code + "/" + s.code + "=" + s.state + "|" +
-          s.available_stages.join(",") + "|" + (s.reason || ""));
-      });
-    });
-    doc.advisories.forEach(function (a) {
-      parts.push("advisory:" + a.id + "=" + a.phase + "|" + (a.updated_at || ""));
-    });
-    return crc32(parts.join("\n"));
-  }
 
   function formatMoment(iso, pattern, lang) {
     var locale = lang === "en" ? "en-GB" : "id-ID";
@@ -122,12 +80,11 @@
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
         var freshMain = fresh.getElementById("main");
-        if (!freshMain || !freshMain.dataset.fingerprint) {
+        if (!freshMain || !freshMain.dataset.etag) {
           return;
         }
         swapLiveParts(fresh);
-        main.dataset.fingerprint = freshMain.dataset.fingerprint;
-        etag = freshMain.dataset.etag || etag;
+        main.dataset.etag = freshMain.dataset.etag;
         document.title = fresh.title;
         var icon = fresh.getElementById("favicon");
         var current = document.getElementById("favicon");
@@ -151,23 +108,20 @@
     var headers = etag ? { "If-None-Match": etag } : {};
     fetch(statusUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
-        if (response.status === 304) {
-          return null;
-        }
-        if (!response.ok) {
+        if (response.status !== 304 && !response.ok) {
           throw new Error("HTTP " + response.status);
         }
-        etag = response.headers.get("ETag") || "";
-        return response.json();
-      })
-      .then(function (doc) {
         setOffline(false);
-        if (doc && fingerprint(doc) !== main.dataset.fingerprint) {
-          return refreshPage();
+        var confirmed = response.headers.get("Last-Modified");
+        if (confirmed) {
+          showUpdated(new Date(confirmed).toISOString());
         }
-        if (doc) {
-          showUpdated(doc.generated_at);
+        var current = response.headers.get("ETag") || "";
+        if (response.status === 304 || current === main.dataset.etag) {
+          return null;
         }
+        etag = current;
+        return refreshPage();
       })
       .catch(function () {
         setOffline(true);

@@ -160,7 +160,7 @@ def test_a_new_snapshot_without_changes_only_moves_the_updated_time(browser, liv
         arg=expected,
         timeout=15000,
     )
-    # The page and the script agree on the fingerprint: no fetch of the page was needed.
+    # The status document's ETag follows its content: 304s, no fetch of the page was needed.
     assert page.get_attribute("main", "data-refreshes") is None
     assert page.evaluate("Number(document.querySelector('main').dataset.polls)") >= 1
     assert page.errors == []

@@ -72,7 +72,8 @@ def test_feeds_answer_conditional_requests(client):
     assert again.status_code == 304
 
 
-def test_feed_of_unknown_office_or_language_is_404(client):
+def test_feed_of_unknown_office_is_404_and_of_unknown_language_400(client):
     assert client.get("/feeds/offices/jakarta.atom").status_code == 404
-    assert client.get("/feeds/advisories.atom", {"lang": "fr"}).status_code == 404
+    refused = client.get("/feeds/advisories.atom", {"lang": "fr"})
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "lang"
     assert Office.objects.filter(code="jakarta").count() == 0

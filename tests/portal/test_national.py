@@ -117,7 +117,7 @@ def test_national_overview_keeps_the_live_parts_of_the_page(client):
         assert f'id="{part}" data-live' in html
     offices = html[html.index('id="live-offices"') :]
     assert offices.index('<section class="region"') < offices.index('class="systems"')
-    assert re.search(r'<main [^>]*data-fingerprint="[0-9a-f]{8}"', html)
+    assert re.search(r'<main [^>]*data-etag="W/&quot;[0-9a-f]{24}&quot;"', html)
 
 
 def test_national_overview_in_english(client):

@@ -1,4 +1,4 @@
-"""Presentation helpers of the pages: WIB dates in both languages, state words, fingerprints."""
+"""Presentation helpers of the pages: WIB dates in both languages, state words, content versions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from portal import views
+from portal.prepared import content_version
 from portal.templatetags.portal_tags import (
     datetime_pattern,
     format_clock,
@@ -156,16 +156,11 @@ DOCUMENT = {
 }
 
 
-def test_crc32_matches_the_reference_vectors():
-    assert views.crc32("") == "00000000"
-    assert views.crc32("a") == "e8b7be43"
-    assert views.crc32("123456789") == "cbf43926"
-
-
-def test_fingerprint_ignores_the_generation_time():
+def test_content_version_ignores_the_times_of_the_last_poll():
     later = copy.deepcopy(DOCUMENT)
     later["generated_at"] = "2024-06-21T08:00:10+07:00"
-    assert views.fingerprint(later) == views.fingerprint(DOCUMENT)
+    later["systems"][0]["checked_at"] = "2024-06-21T08:00:10+07:00"
+    assert content_version(later) == content_version(DOCUMENT)
 
 
 @pytest.mark.parametrize(
@@ -180,10 +175,10 @@ def test_fingerprint_ignores_the_generation_time():
         lambda d: d["advisories"].clear(),
     ],
 )
-def test_fingerprint_changes_with_what_the_page_shows(change):
+def test_content_version_changes_with_what_the_page_shows(change):
     changed = copy.deepcopy(DOCUMENT)
     change(changed)
-    assert views.fingerprint(changed) != views.fingerprint(DOCUMENT)
+    assert content_version(changed) != content_version(DOCUMENT)
 
 
 # --- Catalogs -------------------------------------------------------------------------------

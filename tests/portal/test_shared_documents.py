@@ -15,7 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from portal import status
+from portal import prepared, status
 from services.snapshot import recompute
 from tests.factories import set_systems
 
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def forget_this_process() -> None:
     """What another web process knows of the documents: nothing but the cache."""
-    status._memo.clear()
-    status._documents.clear()
+    prepared.forget()
 
 
 def test_publishing_builds_each_language_once_and_shares_it(
@@ -34,17 +33,20 @@ def test_publishing_builds_each_language_once_and_shares_it(
     set_systems(pdn="degraded", cekal="down")
     with django_capture_on_commit_callbacks(execute=True):
         bundle = recompute()
-    for lang in status.LANGS:
-        shared = cache.get(f"status:v1:{bundle.token}:{lang}")
-        assert shared is not None and shared.body.startswith(b'{"generated_at"')
+    shared = {
+        lang: status.document_entry(bundle, ("v1", "status"), lang, None)
+        for lang in ["id", "en"]
+    }
+    for entry in shared.values():
+        assert entry.body.startswith(b'{"generated_at"')
     forget_this_process()
 
     def build_again(*args, **kwargs):
         raise AssertionError("built again in another process")
 
     monkeypatch.setattr(status, "status_document", build_again)
-    english = status.rendered_status("en")
-    assert english == cache.get(f"status:v1:{bundle.token}:en")
+    _, english = status.status_entry("en")
+    assert english == shared["en"]
     assert b'"name":"Interview"' in english.body
 
 
@@ -92,7 +94,7 @@ def test_threads_that_miss_together_wait_for_one_build(monkeypatch):
 
     def read() -> None:
         try:
-            results.append(status.rendered_status("id"))
+            results.append(status.status_entry("id")[1])
         finally:
             connection.close()  # each thread's own connection
 

@@ -116,7 +116,7 @@ def test_etag_revalidation_gives_304_until_state_changes(client):
     set_systems(pdn="up", cekal="up")
     first = client.get("/api/v1/status/")
     etag = first["ETag"]
-    assert etag.startswith('"') and first["Access-Control-Allow-Origin"] == "*"
+    assert etag.startswith('W/"') and first["Access-Control-Allow-Origin"] == "*"
     again = client.get("/api/v1/status/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304
     assert again.content == b""
