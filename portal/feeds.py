@@ -40,10 +40,21 @@ def link_to(name: str, *args, fallback: str = "/") -> str:
         return settings.SITE_URL + fallback
 
 
+class StableAtomFeed(Atom1Feed):
+    """Atom whose feed-level ``updated`` is its newest entry's, and for a feed with no entry
+    the day the portal's records begin (Django's default, the moment of the request, would
+    change the feed and its ETag on every read)."""
+
+    RECORDS_BEGIN = datetime(2024, 6, 20, tzinfo=UTC)
+
+    def latest_post_date(self) -> datetime:
+        return super().latest_post_date() if self.items else self.RECORDS_BEGIN
+
+
 class PortalFeed(Feed):
     """An Atom feed in the requested language, served like any public read."""
 
-    feed_type = Atom1Feed
+    feed_type = StableAtomFeed
     csrf_exempt = True  # a read: a POST gets the API's 405, not a CSRF page
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

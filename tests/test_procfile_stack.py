@@ -125,12 +125,51 @@ def run_stack(env: dict[str, str], port: int, log: Path):
         assert partial["foreign-stay-permit"]["available_stages"] == ["biometrics"]
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status == 200
+        check_the_wire(f"http://127.0.0.1:{port}")
     except BaseException:
         print(log.read_text(errors="replace")[-4000:])
         raise
     finally:
         stop(f"STACK_TAG={env['STACK_TAG']}")
         honcho.wait(timeout=20)
+
+
+WIRE_PATHS = [
+    "/",
+    "/kantor/palembang/",
+    "/api/v1/status/",
+    "/api/v1/events/",
+    "/api/v2/summary.json",
+    "/api/v2/incidents.json",
+    "/feeds/advisories.atom",
+    "/api/schema/",
+    "/kantor/jakarta/",  # 404 page
+    "/api/v1/offices/jakarta/",  # 404 in the API's shape
+]
+
+
+def check_the_wire(base: str) -> None:
+    """HTTP as gunicorn puts it on a real socket, read by httpx over one keep-alive
+    connection: HEAD sends headers only, so the GET after it parses; gzip when accepted,
+    with the same ETag and a 304 for it."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for path in WIRE_PATHS:
+            head = client.head(path)
+            got = client.get(path)
+            assert head.status_code == got.status_code, path
+            assert head.content == b"", path
+            assert head.headers.get("content-length") == got.headers.get("content-length"), path
+            if got.status_code != 200:
+                continue
+            assert got.headers["content-encoding"] == "gzip", path
+            assert "Accept-Encoding" in got.headers["vary"], path
+            again = client.get(path, headers={"If-None-Match": got.headers["etag"]})
+            assert again.status_code == 304 and again.content == b"", path
+            plain = client.get(path, headers={"Accept-Encoding": "identity"})
+            assert "content-encoding" not in plain.headers, path
+            assert plain.headers["etag"] == got.headers["etag"] and plain.content, path
 
 
 def base_env(tmp_path: Path, port: int) -> dict[str, str]:

@@ -61,6 +61,8 @@ def exception_handler(exc, context) -> Response | None:
     if response is None:
         return None
     code, field, message = _describe(exc)
+    if isinstance(exc, exceptions.Throttled):  # DRF's words are half translated
+        message = f"Too many requests; retry after {exc.wait or 1:.0f} seconds."
     response.data = error_body(code, message, field)
     return response
 
