@@ -32,6 +32,7 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python bench/run.py
 
 lint: install
