@@ -70,6 +70,7 @@ FRAME_KEYS = (
     "status_url",
     "etag",
     "poll_seconds",
+    "stale_seconds",
     "favicon",
     "feed_office",
 )
@@ -368,6 +369,7 @@ def page_context(cards: Sequence[ServiceCard], status: Prepared, document: dict)
         "favicon": f"portal/favicon-{state}.svg",
         "status_url": reverse("api-v1:status") + f"?lang={lang}",
         "poll_seconds": f"{settings.POLL_INTERVAL_SECONDS:g}",
+        "stale_seconds": f"{settings.STALE_AFTER_SECONDS:g}",
         "datetime_pattern": datetime_pattern(),
     }
 

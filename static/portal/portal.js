@@ -33,8 +33,21 @@
     return pattern.replace(/\{(\w+)\}/g, function (_, name) { return parts[name] || ""; });
   }
 
+  // A copy served by a cache while the portal is down still tells its age: past the
+  // portal's staleness limit by this browser's clock, the stale banner shows.
+  function checkAge(iso) {
+    var staleMs = Number(main.dataset.staleSeconds) * 1000;
+    var banner = document.querySelector("#live-fresh .banner.stale");
+    if (banner && staleMs && Date.now() - new Date(iso).getTime() > staleMs) {
+      banner.hidden = false;
+    }
+  }
+
   function showUpdated(iso) {
     var time = document.getElementById("updated-at");
+    if (iso) {
+      checkAge(iso);
+    }
     if (!time || !iso || !time.dataset.pattern) {
       return;
     }
@@ -137,6 +150,11 @@
   function schedule() {
     window.clearTimeout(timer);
     timer = window.setTimeout(poll, pollMs);
+  }
+
+  var shown = document.getElementById("updated-at");
+  if (shown) {
+    checkAge(shown.getAttribute("datetime"));
   }
 
   document.addEventListener("visibilitychange", function () {

@@ -378,3 +378,18 @@ def test_flipping_the_simulated_pdn_updates_a_phone_page_in_place(
     page.wait_for_selector("html[lang=en]")
     assert "Today you can: interview, biometrics, photo." in main_text(page)
     assert page.errors == []
+
+
+def test_a_copy_older_than_the_staleness_limit_shows_the_stale_banner(browser, live_server):
+    """A page served from a cache while the portal is down tells its age by the visitor's
+    clock: here the browser's clock is two staleness limits ahead of the page's data."""
+    enter("partial")
+    fresh = open_page(browser, live_server.url)
+    assert fresh.is_hidden("#live-fresh .banner.stale")
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    ahead = timezone.now() + timedelta(seconds=2 * django_settings.STALE_AFTER_SECONDS)
+    page.clock.set_fixed_time(ahead)
+    page.goto(live_server.url)
+    assert page.is_visible("#live-fresh .banner.stale")
+    context.close()
