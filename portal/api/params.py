@@ -18,12 +18,14 @@ LANG_PARAMETER = "lang"
 
 
 def check_parameters(request: Request, allowed: set[str]) -> None:
-    """Refuse unknown query parameters, naming the first."""
-    for name in request.query_params:
+    """Refuse unknown query parameters, and values with a NUL (PostgreSQL refuses those)."""
+    for name, values in request.query_params.lists():
         if name not in allowed and not is_cache_buster(name):
             raise BadParameter(
                 name, f"unknown parameter {name!r}; allowed: {', '.join(sorted(allowed)) or 'none'}"
             )
+        if any("\x00" in value for value in values):
+            raise BadParameter(name, f"{name} must not contain a NUL character")
 
 
 def request_language(request: Request) -> str:
