@@ -179,3 +179,42 @@ def test_429_is_the_one_error_shape_in_one_language(client, settings):
     error = refused.json()["error"]
     assert error["code"] == "throttled"
     assert error["message"].startswith("Too many requests; retry after ")
+
+
+def test_host_port_variants_share_one_document(client, settings, monkeypatch):
+    """The Host header picks nothing: one build and one cache entry whatever the port, and
+    the absolute URLs come from SITE_URL."""
+    from portal.api.statuspage import SummaryView
+
+    poll(timezone.now())
+    builds = []
+    real = SummaryView.build
+
+    def counted(self, request, bundle, url):
+        builds.append(url)
+        return real(self, request, bundle, url)
+
+    monkeypatch.setattr(SummaryView, "build", counted)
+    answers = [
+        client.get("/api/v2/summary.json", HTTP_HOST=f"testserver:{port}")
+        for port in range(8001, 8011)
+    ]
+    assert len(builds) == 1 and len({a.content for a in answers}) == 1
+    assert answers[0].json()["page"]["url"].startswith(settings.SITE_URL.rstrip("/"))
+
+
+def test_schema_reads_are_throttled_like_any_anonymous_read(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon-read": "1/minute",
+        },
+    }
+    AnonReadThrottle.reset()
+    try:
+        assert client.get("/api/schema/").status_code == 200
+        refused = client.get("/api/schema/")
+    finally:
+        AnonReadThrottle.reset()
+    assert refused.status_code == 429
