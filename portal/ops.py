@@ -56,6 +56,7 @@ class OpsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Request-ID", "")
         rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request.request_id = rid  # for records logged after the response (django.request)
         token = request_id.set(rid)
         started = time.perf_counter()
         try:
@@ -214,7 +215,8 @@ class RequestIdFilter(logging.Filter):
     """Give every record the id of the request being answered ("" outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        request = getattr(record, "request", None)
+        record.request_id = request_id.get() or getattr(request, "request_id", "")
         return True
 
 
