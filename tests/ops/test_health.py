@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from django.test import Client
 from django.utils import timezone
 
@@ -19,6 +22,7 @@ from tests.factories import set_systems
 pytestmark = pytest.mark.django_db
 
 ELSEWHERE = "203.0.113.50"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def observe(at) -> None:
@@ -158,3 +162,18 @@ def test_the_cache_lookup_counter_is_exported(client):
     metrics.CACHE_LOOKUPS.labels(result="hit").inc()
     text = client.get("/metrics").content.decode()
     assert (sample(text, "portal_cache_lookups_total", result="hit") or 0) >= 1
+
+
+def test_the_sample_alert_rules_read_metrics_the_portal_exports(client):
+    rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "alerts.yml").read_text())
+    set_systems(pdn="up", cekal="up")
+    observe(timezone.now())
+    exported = client.get("/metrics").content.decode()
+    named = set()
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert rule["alert"] and rule["annotations"]["summary"]
+            named |= set(re.findall(r"portal_[a-z_]+", rule["expr"]))
+    families = {line.split()[2] for line in exported.splitlines() if line.startswith("# TYPE")}
+    series = {line.split("{")[0].split()[0] for line in exported.splitlines() if line[:1] != "#"}
+    assert named and named <= families | series, named - families - series
