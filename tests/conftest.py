@@ -102,14 +102,6 @@ def nginx_path() -> str:
     return path
 
 
-@pytest.fixture
-def nginx_path() -> str:
-    path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-    if not path:
-        missing("nginx")
-    return path
-
-
 # As root in a closed network: no sandbox, and nothing that phones home.
 CHROMIUM_ARGS = [
     "--no-sandbox",
