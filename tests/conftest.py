@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connections
 from django.utils.dateparse import parse_datetime
 
 from portal import prepared
@@ -124,6 +125,10 @@ def browser(chromium_path: str):
         )
         yield launched
         launched.close()
+        # Playwright runs an event loop on this thread, so Django keeps the ORM connections
+        # made beside it apart from the test's own (asgiref's Local follows the context):
+        # close them here, or the test database cannot be dropped at the end.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -15,6 +15,3 @@ from portal.settings import DATABASES, VAR_DIR  # noqa: E402
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Each thread of the live server closes its database connection when its request ends, so
-# no connection outlives the test that opened it (and the test database can be dropped).
-DATABASES["default"]["CONN_MAX_AGE"] = 0
