@@ -69,7 +69,6 @@ class PortalFeed(Feed):
             return error_response(
                 400, "invalid_parameter", f"lang must be one of {', '.join(LANGS)}", "lang"
             )
-        published()  # a recompute on this read records events the feed must include
         with translation.override(lang):
             response = super().__call__(request, *args, **kwargs)
         modified = parse_http_date_safe(response.get("Last-Modified", ""))

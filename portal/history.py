@@ -3,7 +3,8 @@
 ``stage_days`` is pure (transitions and opening hours in, one ``DayFigure`` per day out) and
 the only source of the figures. Its output for complete past days is stored in a daily
 roll-up (``StageDay``): ``office_history`` reads those days from it and computes only the
-days it misses (storing them) and today; ``fill_rollup`` stores every office's missing days.
+days it misses and today; ``fill_rollup`` (the hourly task) stores every office's missing
+days, so that a page's read writes nothing.
 """
 
 from __future__ import annotations
@@ -159,12 +160,14 @@ def office_history(
     tz: ZoneInfo,
     now: datetime,
     days: int = DAYS,
+    store: bool = True,
 ) -> dict[str, list[DayFigure]]:
     """Each stage's last ``days`` days at one office (today included).
 
     1. The complete past days are read from the roll-up, in one query.
     2. The days it misses, and today, are computed from the events since the earliest of
-       them and the state before; the missing complete days are stored.
+       them and the state before; with ``store``, the missing complete days are stored
+       (the roll-up task does; a page's read does not write).
     """
     codes = list(stage_codes)
     hours = parse_opening_hours(opening_hours)
@@ -185,8 +188,9 @@ def office_history(
         ]
         for code, first in firsts.items()
     }
-    complete = {code: [f for f in figures if f.day < today] for code, figures in fresh.items()}
-    _store(office_code, complete, basis)
+    if store:
+        complete = {code: [f for f in fs if f.day < today] for code, fs in fresh.items()}
+        _store(office_code, complete, basis)
     return {code: _merged(window, stored[code], fresh[code]) for code in codes}
 
 

@@ -571,6 +571,7 @@ def history_rows(office: OfficeView, info, bundle: Published) -> list[dict]:
             opening_hours=info.opening_hours,
             tz=ZoneInfo(info.timezone),
             now=timezone.now(),
+            store=False,  # reads never write: the hourly roll-up task fills the days
         )
         rows = [history_row(stage, figures.get(stage["code"], [])) for stage in office.stages]
         cache_set(key, rows, HISTORY_CACHE_SECONDS)

@@ -93,7 +93,8 @@ def published(now: datetime | None = None) -> Published:
         bundle = _recent_local(now)
     if bundle is not None and bundle.is_valid(now):
         return bundle
-    return recompute(now=now, reuse_valid=True)
+    # Reads never write: the transitions are recorded by the next poll or staff change.
+    return recompute(now=now, reuse_valid=True, record=False)
 
 
 class CacheUnavailable(Exception):
@@ -166,12 +167,15 @@ def recompute(
     actor=None,
     cause: str | None = None,
     reuse_valid: bool = False,
+    record: bool = True,
 ) -> Published:
     """Recompute the snapshot, record every transition once, and publish it.
 
     ``cause`` names what the caller changed, for transitions that the new state alone does
     not explain; ``actor`` is the user who changed it. With ``reuse_valid``, a snapshot that
     another process published while this one waited for the lock is returned as it is.
+    Without ``record`` (a read that found no valid snapshot), nothing is written: the
+    snapshot is published with the recorded ``since`` of the states that did not change.
     """
     with transaction.atomic():
         # Lock order everywhere: systems, then the revision (the poller holds the former).
@@ -187,18 +191,10 @@ def recompute(
                 return bundle
         inputs = load_inputs(now, systems)
         snapshot = gating.effective_status(**inputs.engine, now=now, stale_after=stale_after())
-        events, since = _record_transitions(snapshot, inputs, now, actor, cause)
-        system_events, changed_at = _record_system_transitions(
-            snapshot, inputs.systems, now, actor, cause
-        )
-        StatusEvent.objects.bulk_create(events + system_events)
-        transaction.on_commit(partial(metrics.count_events, events + system_events))
-        for event in system_events:
-            # Receivers (the portal's draft advisories) only hear of committed transitions.
-            transaction.on_commit(partial(signals.send_system_state_changed, event))
-        revision.number += 1
-        revision.computed_at = now
-        revision.save(update_fields=["number", "computed_at"])
+        if record:
+            since, changed_at = _record(snapshot, inputs, revision, now, actor, cause)
+        else:
+            since, changed_at = _recorded_since(snapshot, inputs, now)
         bundle = Published(
             token=uuid.uuid4().hex,
             revision=revision.number,
@@ -214,6 +210,44 @@ def recompute(
         _store(bundle)
         transaction.on_commit(partial(signals.send_snapshot_published, bundle))
     return bundle
+
+
+def _record(snapshot, inputs, revision, now, actor, cause) -> tuple[dict, dict]:
+    """Write the transitions of ``snapshot`` and a new revision; return ``since`` and
+    ``changed_at``."""
+    events, since = _record_transitions(snapshot, inputs, now, actor, cause)
+    system_events, changed_at = _record_system_transitions(
+        snapshot, inputs.systems, now, actor, cause
+    )
+    StatusEvent.objects.bulk_create(events + system_events)
+    transaction.on_commit(partial(metrics.count_events, events + system_events))
+    for event in system_events:
+        # Receivers (the portal's draft advisories) only hear of committed transitions.
+        transaction.on_commit(partial(signals.send_system_state_changed, event))
+    revision.number += 1
+    revision.computed_at = now
+    revision.save(update_fields=["number", "computed_at"])
+    return since, changed_at
+
+
+def _recorded_since(snapshot, inputs, now) -> tuple[dict, dict]:
+    """``since`` and ``changed_at`` as recorded, and ``now`` for what changed unrecorded."""
+    current = {
+        _key(row): row for row in CurrentState.objects.select_related("office", "stage", "service")
+    }
+    since = {}
+    for office in snapshot.offices:
+        items = [("stage", s) for s in office.stages] + [("service", s) for s in office.services]
+        for kind, status in items:
+            row = current.get((office.code, kind, status.code))
+            same = row is not None and row.state == status.state
+            since[office.code, kind, status.code] = row.since if same else now
+    systems = {s.code: s for s in inputs.systems}
+    changed_at = {
+        s.code: systems[s.code].changed_at if systems[s.code].state == s.state else now
+        for s in snapshot.systems
+    }
+    return since, changed_at
 
 
 @dataclass

@@ -224,7 +224,6 @@ class EventViewSet(PublicReadMixin, viewsets.ViewSet):
         allowed = {"lang", "cause", "since", "until", *EVENT_FILTERS}
         check_parameters(request, allowed | NewestFirstCursorPagination.PARAMETERS)
         lang = request_language(request)
-        # Publish first: a recompute on this read records events this page must include.
         names = published().system_names
         events = time_window(request, self._filtered(request))
         page, links = NewestFirstCursorPagination().page(request, events, self)

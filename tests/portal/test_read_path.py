@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.api.auth import AnonReadThrottle
@@ -218,3 +220,19 @@ def test_schema_reads_are_throttled_like_any_anonymous_read(client, settings):
     finally:
         AnonReadThrottle.reset()
     assert refused.status_code == 429
+
+
+def test_reads_never_write(client, settings):
+    """A read after the data went stale shows it at once and writes nothing; the next
+    recompute (a poll, even a failing one) records the transitions."""
+    start = timezone.now()
+    poll(start)
+    client.get("/api/v1/status/")
+    later = start + timedelta(seconds=settings.STALE_AFTER_SECONDS + 20)
+    with time_machine.travel(later, tick=False), CaptureQueriesContext(connection) as captured:
+        stale = client.get("/api/v1/status/")
+        for path in ["/", "/kantor/palembang/", "/api/v1/events/", "/feeds/offices/palembang.atom"]:
+            assert client.get(path).status_code == 200, path
+    assert stale.json()["stale"] is True
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    assert [q["sql"] for q in captured.captured_queries if q["sql"].startswith(verbs)] == []

@@ -52,13 +52,16 @@ def test_transition_writes_one_event_with_its_cause():
 
 def test_staleness_appears_at_read_time_without_any_poll():
     set_systems(now=timezone.now() - timedelta(seconds=25), pdn="up", cekal="up")
-    first = published()
+    first = recompute()  # the last poll
     assert first.snapshot.stale is False
+    recorded = office_events("palembang", stage__code="interview")
     later = timezone.now() + timedelta(seconds=10)  # past the 30 s default STALE_AFTER
     stale = published(now=later)
     assert stale.token != first.token
     assert stale.snapshot.stale is True
     assert stale.snapshot.office("palembang").stage("interview").state == "unknown"
+    assert office_events("palembang", stage__code="interview") == recorded  # reads never write
+    recompute(now=later)  # the beat's next poll, even a failing one, records it
     assert office_events("palembang", stage__code="interview")[-1] == ("open", "unknown", "stale")
 
 

@@ -12,7 +12,7 @@ from services.choices import Cause, ObservationError, StageState, StateSource, S
 from services.gating import SystemInput, system_status
 from services.models import StatusEvent, UpstreamSystem
 from services.polling import Reading, record_readings
-from services.snapshot import published
+from services.snapshot import published, recompute
 from tests.factories import set_systems
 
 STALE = timedelta(seconds=30)
@@ -79,8 +79,8 @@ def test_a_published_snapshot_is_not_reused_once_staleness_is_due():
 
 def test_staleness_writes_events_with_cause_stale():
     set_systems(now=T0, pdn="up", cekal="up")
-    published(now=T0)
-    published(now=T0 + STALE)
+    recompute(now=T0)
+    recompute(now=T0 + STALE)  # a poll's recompute with nothing new observed
     pdn = StatusEvent.objects.filter(system__code="pdn", office__isnull=True).latest("id")
     assert (pdn.old_state, pdn.new_state, pdn.cause) == ("up", "unknown", Cause.STALE)
     printing = StatusEvent.objects.filter(office__code="palembang", stage__code="printing")
@@ -105,6 +105,7 @@ def test_failures_past_the_threshold_are_fresh_knowledge_of_down():
 def test_a_good_poll_clears_staleness():
     record_readings({"pdn": UP, "cekal": UP}, T0)
     assert published(now=T0 + STALE).snapshot.stale is True
+    recompute(now=T0 + STALE)  # what the beat's next poll records, even a failing one
     later = T0 + 3 * STALE
     record_readings({"pdn": UP, "cekal": UP}, later)
     snap = published(now=later).snapshot
