@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from offices.models import Office
-from portal import history, views
+from portal import history, office_details
 from portal.history import DayFigure, Transition, parse_opening_hours, stage_days
 from services.choices import Cause
 from services.models import Stage, StatusEvent
@@ -164,7 +164,7 @@ def test_each_day_is_a_shade_and_a_sentence(figure, level, words):
     from django.utils import translation
 
     with translation.override("id"):
-        bar = views.history_bar(figure)
+        bar = office_details.history_bar(figure)
     assert bar.level == level
     assert words in bar.text
 

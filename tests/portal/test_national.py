@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from offices.models import Office, Region
-from portal import views
+from portal import presentation
 from portal.choices import AdvisoryPhase, AdvisorySeverity
 from portal.models import Advisory
 from services.snapshot import OfficeInfo, recompute
@@ -81,7 +81,11 @@ def test_overview_rows_are_compact_rather_than_journeys(client):
     seed()
     html = client.get("/").content.decode()
     assert 'class="journey"' not in html and "Hari ini Anda dapat" not in html
-    assert html.count('<ul class="service-states">') == NATIONAL > views.FULL_OVERVIEW_MAX_OFFICES
+    assert (
+        html.count('<ul class="service-states">')
+        == NATIONAL
+        > presentation.FULL_OVERVIEW_MAX_OFFICES
+    )
     assert "Layanan terbatas: pemeriksaan cekal dan pencetakan paspor menunggu pemulihan" in (
         text_of(html)
     )
@@ -90,7 +94,10 @@ def test_overview_rows_are_compact_rather_than_journeys(client):
 
 @pytest.mark.parametrize(
     ("offices", "national"),
-    [(views.FULL_OVERVIEW_MAX_OFFICES, False), (views.FULL_OVERVIEW_MAX_OFFICES + 1, True)],
+    [
+        (presentation.FULL_OVERVIEW_MAX_OFFICES, False),
+        (presentation.FULL_OVERVIEW_MAX_OFFICES + 1, True),
+    ],
 )
 def test_the_overview_turns_national_past_the_threshold(client, offices, national):
     seed(offices)
@@ -209,4 +216,4 @@ def test_a_bundle_published_before_region_codes_still_groups_by_region():
     info = OfficeInfo(
         "x", "Kantor X", "ii", False, "Kanwil Kemenkumham Jawa Barat", "", "Asia/Jakarta", {}
     )
-    assert views.region_code(info) == "kanwil-kemenkumham-jawa-barat"
+    assert presentation.region_code(info) == "kanwil-kemenkumham-jawa-barat"
