@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -47,6 +48,8 @@ ENDPOINTS = [
     ("office page", "/kantor/palembang/", "office", 0.5, 0.5),
 ]
 REVALIDATION_TARGET = 0.9
+COMMON_ONLY_TARGET = 0.85  # the status document against a bare view behind CommonMiddleware
+REVALIDATE_EVERY = float(os.environ.get("BENCH_REVALIDATE_EVERY", "30"))  # seconds
 P99_BUDGET_MS = 50.0
 RSS_BUDGET_MB = 150.0
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2,151").split(","))
@@ -193,6 +196,21 @@ class Stack:
                 continue
         return [p for p in found if p != os.getpid()]
 
+    def start_common_only(self, port: int) -> str:
+        """gunicorn with the Procfile's flags, serving the bare views behind CommonMiddleware
+        alone; stopped with the stack (it carries the stack's tag)."""
+        env = {**self.env, "PORT": str(port), "DJANGO_SETTINGS_MODULE": "bench.common_settings"}
+        command = [str(BIN / "gunicorn"), "-c", "portal/gunicorn.conf.py", "portal.wsgi"]
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return f"http://127.0.0.1:{port}"
+
     def web_worker_rss_mb(self) -> float:
         """Largest resident set of the gunicorn worker processes."""
         tag = f"BENCH_STACK={self.env['BENCH_STACK']}".encode()
@@ -210,6 +228,31 @@ class Stack:
 
 
 # --- Measurements -------------------------------------------------------------------------
+
+
+class Revalidator:
+    """A client that revalidates the status document every ``REVALIDATE_EVERY`` seconds
+    with the ETag it was last sent, across however many polls happen meanwhile."""
+
+    def __init__(self, url: str):
+        self.url, self.answers, self.done = url, [], threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        etag = ""
+        while not self.done.is_set():
+            status, _, headers = fetch(self.url, {"If-None-Match": etag} if etag else {})
+            self.answers.append(status)
+            etag = headers.get("ETag", etag)
+            self.done.wait(REVALIDATE_EVERY)
+
+    def stop(self) -> tuple[int, int]:
+        """304 answers, and revalidations (every request after the first)."""
+        self.done.set()
+        self.thread.join(15)
+        later = self.answers[1:]
+        return later.count(304), len(later)
 
 
 def fetch(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
@@ -318,6 +361,8 @@ def measure_size(env: dict[str, str], offices: int, port: int, workdir: Path) ->
         wait_until(
             lambda: json.loads(fetch(base + "/api/v1/status/")[1])["stale"] is False, 60, "a poll"
         )
+        common = stack.start_common_only(port + 1)
+        revalidator = Revalidator(base + "/api/v1/status/")
         for label, path, name, target_small, target_large in ENDPOINTS:
             status, body, headers = fetch(base + path)
             if status != 200:
@@ -332,6 +377,8 @@ def measure_size(env: dict[str, str], offices: int, port: int, workdir: Path) ->
                 )
                 continue
             record_bare(env, name, body, headers.get("Content-Type", "text/html"))
+            packed = fetch(base + path, {"Accept-Encoding": "gzip"})[1]
+            extra.setdefault("wire", []).append((label, len(body), len(packed)))
             for _ in range(20):
                 fetch(base + path)
                 fetch(base + f"/bench/bare/{name}")
@@ -351,6 +398,11 @@ def measure_size(env: dict[str, str], offices: int, port: int, workdir: Path) ->
             base + "/api/v1/status/", base + "/bench/bare/not-modified", revalidate=True
         )
         rows.append(("304 revalidation", real, bare, "0 KiB", REVALIDATION_TARGET))
+        wait_until(lambda: fetch(common + "/bench/bare/status")[0] == 200, 60, "the bare server")
+        real, bare = side_by_side(base + "/api/v1/status/", common + "/bench/bare/status")
+        size = f"{len(fetch(base + '/api/v1/status/')[1]) / 1024:.0f} KiB"
+        rows.append(("status vs CommonMiddleware only", real, bare, size, COMMON_ONLY_TARGET))
+        extra["revalidated"] = revalidator.stop()
         extra["rss_mb"] = stack.web_worker_rss_mb()
         if offices == 2:
             extra["flip"] = flip_latency(env, base)
@@ -514,6 +566,18 @@ def main() -> int:
                 hits, total = real.revalidated
                 print(f"\n{label}: {hits} of {total} answers were 304 ({hits / total:.1%})")
         print()
+        print("bytes on the wire (first request, identity → gzip):")
+        for label, raw, packed in extra["wire"]:
+            print(f"- {label}: {raw} → {packed} bytes ({packed / raw:.0%})")
+            if packed * 4 > raw:
+                missed.append(f"{label} at {offices} offices: gzip {packed} > a quarter of {raw}")
+        hits, total = extra["revalidated"]
+        print(
+            f"a client revalidating every {REVALIDATE_EVERY:g} s across polls: "
+            f"{hits} of {total} answers were 304\n"
+        )
+        if hits < total:
+            missed.append(f"revalidation every {REVALIDATE_EVERY:g} s: {hits} of {total} 304")
     if 2 in extras:
         flips, saves = extras[2]["flip"], extras[2]["admin"]
         print(

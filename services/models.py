@@ -317,6 +317,9 @@ class Revision(models.Model):
 
     number = models.PositiveBigIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(
+        null=True, blank=True, help_text="When time alone changes the recorded snapshot."
+    )
 
     def __str__(self) -> str:
         return f"revision {self.number}"

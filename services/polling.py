@@ -25,7 +25,7 @@ from urllib3.exceptions import ReadTimeoutError
 from . import metrics
 from .locks import single_flight
 from .models import HealthObservation, UpstreamSystem
-from .snapshot import Published, recompute
+from .snapshot import Published, catch_up, recompute
 from .states import Cause, ObservationError, SystemState
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,9 @@ def _apply_failure(system: UpstreamSystem, reading: Reading, now: datetime) -> N
 def record_readings(readings: dict[str, Reading], now: datetime) -> Published:
     """Record one observation per system, apply hysteresis and recompute, atomically."""
     with transaction.atomic():
-        for system in UpstreamSystem.objects.select_for_update().order_by("pk"):
+        systems = list(UpstreamSystem.objects.select_for_update().order_by("pk"))
+        catch_up(now)  # what time changed while nothing recorded, before new observations
+        for system in systems:
             reading = readings.get(system.code)
             if reading is not None:
                 _observe(system, reading, now)

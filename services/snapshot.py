@@ -225,9 +225,31 @@ def _record(snapshot, inputs, revision, now, actor, cause) -> tuple[dict, dict]:
         # Receivers (the portal's draft advisories) only hear of committed transitions.
         transaction.on_commit(partial(signals.send_system_state_changed, event))
     revision.number += 1
-    revision.computed_at = now
-    revision.save(update_fields=["number", "computed_at"])
+    revision.computed_at, revision.valid_until = now, snapshot.valid_until
+    revision.save(update_fields=["number", "computed_at", "valid_until"])
     return since, changed_at
+
+
+CATCH_UP_LIMIT = 100
+
+
+def catch_up(now: datetime) -> int:
+    """Record, each at its own moment, what time alone changed since the last recorded
+    snapshot while nothing recorded (the poller was down; reads never write): data going
+    stale, an override expiring, a closure starting. Return how many moments were recorded.
+
+    The poller calls it before it records new observations, which would hide the gap.
+    """
+    recorded = 0
+    while recorded < CATCH_UP_LIMIT:
+        moment = Revision.objects.values_list("valid_until", flat=True).first()
+        if moment is None or moment >= now:
+            break
+        bundle = recompute(now=moment)
+        recorded += 1
+        if bundle.snapshot.valid_until is not None and bundle.snapshot.valid_until <= moment:
+            break  # no progress: leave the rest to ``now``
+    return recorded
 
 
 def _recorded_since(snapshot, inputs, now) -> tuple[dict, dict]:

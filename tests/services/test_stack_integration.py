@@ -148,13 +148,17 @@ def test_api_follows_the_flag_then_says_stale_when_the_poller_dies(start_stack, 
     for code in ("palembang", "muara-enim"):
         assert pdn_stage_states(document, code) == {"unknown"}
         assert {s["state"] for s in services(document, code).values()} == {"unknown"}
-    assert StatusEvent.objects.filter(system__code="pdn", cause="stale").exists()
+    stale = StatusEvent.objects.filter(system__code="pdn", office__isnull=True, cause="stale")
+    assert not stale.exists()  # reads never write
+    pdn_confirmed = UpstreamSystem.objects.get(code="pdn").checked_at
 
     stack.start()
     document = wait_until(
         lambda: fresh_with(client, pdn="degraded", cekal="down"), FIRST_POLL_SECONDS, "recovery"
     )
     assert services(document, "muara-enim")["passport-regular"]["state"] == "partial"
+    # The first poll back records the gap, at the moment the data went stale.
+    assert stale.get().at == pdn_confirmed + timedelta(seconds=STALE_SECONDS)
 
 
 def test_api_follows_every_flag_change_through_the_worker(start_stack, client):

@@ -105,7 +105,6 @@ def test_failures_past_the_threshold_are_fresh_knowledge_of_down():
 def test_a_good_poll_clears_staleness():
     record_readings({"pdn": UP, "cekal": UP}, T0)
     assert published(now=T0 + STALE).snapshot.stale is True
-    recompute(now=T0 + STALE)  # what the beat's next poll records, even a failing one
     later = T0 + 3 * STALE
     record_readings({"pdn": UP, "cekal": UP}, later)
     snap = published(now=later).snapshot
@@ -116,6 +115,21 @@ def test_a_good_poll_clears_staleness():
         ("", "open"),
         ("open", "unknown"),
         ("unknown", "open"),
+    ]
+
+
+def test_a_poll_after_the_poller_was_down_records_the_gap_at_its_moments():
+    """Reads never write, so while nothing polls nothing is recorded; the first poll back
+    records the data going stale when it did, then the recovery."""
+    record_readings({"pdn": UP, "cekal": UP}, T0)
+    assert published(now=T0 + 10 * STALE).snapshot.stale is True
+    pdn = StatusEvent.objects.filter(system__code="pdn", office__isnull=True)
+    assert not pdn.filter(new_state=SystemState.UNKNOWN).exists()  # the read wrote nothing
+    record_readings({"pdn": UP, "cekal": UP}, T0 + 20 * STALE)
+    gap = [(e.old_state, e.new_state, e.cause, e.at) for e in pdn.order_by("id")][-2:]
+    assert gap == [
+        ("up", "unknown", Cause.STALE, T0 + STALE),
+        ("unknown", "up", Cause.SYSTEM, T0 + 20 * STALE),
     ]
 
 
