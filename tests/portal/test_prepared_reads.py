@@ -146,6 +146,9 @@ def test_a_bad_parameter_gets_the_apis_error(client, path):
 
 def test_a_host_not_allowed_is_refused_as_anywhere_else(client):
     assert client.get("/api/v1/status/", HTTP_HOST="evil.example").status_code == 400
+    assert client.get("/api/v1/status/").status_code == 200  # prepared, its host remembered
+    assert client.get("/api/v1/status/").status_code == 200
+    assert client.get("/api/v1/status/", HTTP_HOST="evil.example").status_code == 400
 
 
 def test_a_client_over_its_limit_is_refused_by_the_full_view(client, settings):
