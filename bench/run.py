@@ -106,6 +106,10 @@ def backend(workdir: Path) -> dict[str, str]:
         # wrk is one client hammering from one address: the per-address read throttle
         # would answer it 429, which measures the throttle, not the read path.
         API_ANON_READ_RATE="off",
+        # A gunicorn worker recycling (WEB_MAX_REQUESTS) closes its keep-alive connections,
+        # and wrk counts a request sent on one as a read error (37 in 8 s with a 20,000
+        # limit, measured): the run would reach the default 200,000 per worker mid-slice.
+        WEB_MAX_REQUESTS="0",
     )
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
