@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from offices.choices import TimeZone
 from services.snapshot import Published
 
 from .models import Advisory
@@ -99,12 +100,20 @@ def current(request: HttpRequest) -> tuple[Published, Prepared, dict]:
     return bundle, status, json.loads(status.body)
 
 
+def local_dates() -> str:
+    """Today in each of Indonesia's time zones: an office's hours and history move with its
+    own day."""
+    now = timezone.now()
+    return ",".join(str(timezone.localdate(now, ZoneInfo(zone))) for zone in TimeZone.values)
+
+
 def serve_page(request: HttpRequest, bundle: Published, build: Callable[[], tuple[str, dict]]):
     """The page at this path in the visitor's language, rendered once per snapshot.
 
-    Its weak ETag is the snapshot's content version with the path, language and date (the
-    hours table and the history bars move with the day), so it changes only with what the
-    page shows; the middleware answers the next reads of the path from the same bytes.
+    Its weak ETag is the snapshot's content version with the path, language and the dates
+    of the three time zones (the hours table and the history bars move with the day), so
+    it changes only with what the page shows; the middleware answers the next reads of the
+    path from the same bytes.
     """
     lang = translation.get_language()
 
@@ -113,7 +122,7 @@ def serve_page(request: HttpRequest, bundle: Published, build: Callable[[], tupl
         frame = {name: context.get(name, "") for name in FRAME_KEYS}
         frame["main"] = render_to_string(template, context, request)
         html = render_to_string("portal/page.html", frame, request)
-        variant = digest(f"{request.path_info}|{lang}|{timezone.localdate()}", 12)
+        variant = digest(f"{request.path_info}|{lang}|{local_dates()}", 12)
         return Prepared.of(
             html.encode(),
             etag=f'W/"{snapshot_version(bundle)}-{variant}"',

@@ -7,7 +7,8 @@ The Procfile stack test (tests/test_procfile_stack.py) checks the same on gunico
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -236,3 +237,15 @@ def test_reads_never_write(client, settings):
     assert stale.json()["stale"] is True
     verbs = ("INSERT", "UPDATE", "DELETE")
     assert [q["sql"] for q in captured.captured_queries if q["sql"].startswith(verbs)] == []
+
+
+def test_an_office_page_changes_its_etag_at_midnight_in_any_time_zone(client):
+    """An office in WIT turns a new day two hours before WIB: its page's ETag does too."""
+    wit_midnight = datetime(2026, 12, 2, 0, 0, tzinfo=ZoneInfo("Asia/Jayapura"))
+    with time_machine.travel(wit_midnight - timedelta(minutes=1), tick=False):
+        poll(timezone.now())
+        before = client.get("/kantor/palembang/")
+    with time_machine.travel(wit_midnight + timedelta(minutes=1), tick=False):
+        poll(timezone.now())
+        after = client.get("/kantor/palembang/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
