@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +26,6 @@ from django.utils import timezone
 from offices.models import Office, OfficeClosure
 
 from . import gating, metrics, signals
-from .choices import Cause, StateSource, SystemState
 from .models import (
     CurrentState,
     Override,
@@ -36,6 +36,10 @@ from .models import (
     StatusEvent,
     UpstreamSystem,
 )
+from .states import Cause, StateSource, SystemState
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +56,12 @@ class OfficeInfo:
     region: str
     address: str
     timezone: str
-    opening_hours: dict
+    opening_hours: dict[str, list[str]]
     region_code: str = ""
+
+
+Since = dict[tuple[str, str, str], datetime]  # (office, "stage"|"service", code) -> since
+ChangedAt = dict[str, datetime | None]  # system -> changed_at
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,8 @@ class Published:
     stage_names: dict[str, tuple[str, str]]  # code -> (id, en)
     service_names: dict[str, tuple[str, str]]
     system_names: dict[str, str]
-    since: dict[tuple[str, str, str], datetime]  # (office, "stage"|"service", code) -> since
-    changed_at: dict[str, datetime | None] = field(default_factory=dict)  # system -> changed_at
+    since: Since
+    changed_at: ChangedAt = field(default_factory=dict)
 
     def is_valid(self, now: datetime) -> bool:
         until = self.snapshot.valid_until
@@ -106,8 +114,15 @@ DEGRADED_REUSE = timedelta(seconds=1)
 # once in the process that made it, and in every other within this many seconds; under a
 # surge it saves a cache round trip on nearly every request.
 HEAD_REUSE_SECONDS = 0.05
+
+
+class _Head(TypedDict):
+    token: str
+    read_at: float
+
+
 _local: dict[str, Published] = {}  # the last bundle this process used, by token
-_head = {"token": "", "read_at": 0.0}  # the head as this process last read or wrote it
+_head: _Head = {"token": "", "read_at": 0.0}  # the head as this process last read or wrote it
 
 
 def _cached() -> Published | None:
@@ -125,7 +140,7 @@ def _cached() -> Published | None:
             if bundle is not None:
                 _remember(bundle)
         if bundle is not None:
-            _head.update(token=token, read_at=moment)
+            _head.update({"token": token, "read_at": moment})
         return bundle
     except Exception as exc:  # the cache is an optimisation: a dead Redis must not fail a read
         log.warning("snapshot cache unavailable; reading from the database: %s", exc)
@@ -146,7 +161,7 @@ def _recent_local(now: datetime) -> Published | None:
 
 def _store(bundle: Published) -> None:
     _remember(bundle)
-    _head.update(token=bundle.token, read_at=time.monotonic())
+    _head.update({"token": bundle.token, "read_at": time.monotonic()})
     try:
         cache.set(_bundle_key(bundle.token), bundle, BUNDLE_TTL)
         cache.set(HEAD_KEY, bundle.token, BUNDLE_TTL)
@@ -164,7 +179,7 @@ def _bundle_key(token: str) -> str:
 def recompute(
     *,
     now: datetime | None = None,
-    actor=None,
+    actor: User | None = None,
     cause: str | None = None,
     reuse_valid: bool = False,
     record: bool = True,
@@ -212,7 +227,14 @@ def recompute(
     return bundle
 
 
-def _record(snapshot, inputs, revision, now, actor, cause) -> tuple[dict, dict]:
+def _record(
+    snapshot: gating.Snapshot,
+    inputs: Inputs,
+    revision: Revision,
+    now: datetime,
+    actor: User | None,
+    cause: str | None,
+) -> tuple[Since, ChangedAt]:
     """Write the transitions of ``snapshot`` and a new revision; return ``since`` and
     ``changed_at``."""
     events, since = _record_transitions(snapshot, inputs, now, actor, cause)
@@ -252,18 +274,20 @@ def catch_up(now: datetime) -> int:
     return recorded
 
 
-def _recorded_since(snapshot, inputs, now) -> tuple[dict, dict]:
+def _recorded_since(
+    snapshot: gating.Snapshot, inputs: Inputs, now: datetime
+) -> tuple[Since, ChangedAt]:
     """``since`` and ``changed_at`` as recorded, and ``now`` for what changed unrecorded."""
     current = {
         _key(row): row for row in CurrentState.objects.select_related("office", "stage", "service")
     }
-    since = {}
+    since: Since = {}
     for office in snapshot.offices:
         items = [("stage", s) for s in office.stages] + [("service", s) for s in office.services]
         for kind, status in items:
-            row = current.get((office.code, kind, status.code))
-            same = row is not None and row.state == status.state
-            since[office.code, kind, status.code] = row.since if same else now
+            key = (office.code, kind, status.code)
+            row = current.get(key)
+            since[key] = row.since if row is not None and row.state == status.state else now
     systems = {s.code: s for s in inputs.systems}
     changed_at = {
         s.code: systems[s.code].changed_at if systems[s.code].state == s.state else now
@@ -272,13 +296,25 @@ def _recorded_since(snapshot, inputs, now) -> tuple[dict, dict]:
     return since, changed_at
 
 
+class EngineInputs(TypedDict):
+    """The keyword arguments of ``gating.effective_status`` that come from the database."""
+
+    offices: list[gating.OfficeInput]
+    stages: list[gating.StageInput]
+    systems: list[gating.SystemInput]
+    requirements: list[gating.RequirementInput]
+    services: list[gating.ServiceInput]
+    overrides: list[gating.OverrideInput]
+    closures: list[gating.ClosureInput]
+
+
 @dataclass
 class Inputs:
     offices: list[Office]
     stages: list[Stage]
     services: list[Service]
     systems: list[UpstreamSystem]
-    engine: dict
+    engine: EngineInputs
 
 
 def load_inputs(now: datetime, systems: list[UpstreamSystem] | None = None) -> Inputs:
@@ -292,7 +328,7 @@ def load_inputs(now: datetime, systems: list[UpstreamSystem] | None = None) -> I
     requirements = StageRequirement.objects.select_related("stage", "system")
     overrides = Override.objects.active(now).select_related("office", "stage", "service", "actor")
     closures = OfficeClosure.objects.relevant(now).select_related("office")
-    engine = {
+    engine: EngineInputs = {
         "offices": [gating.OfficeInput(o.code, o.tpi, o.timezone) for o in offices],
         "stages": [gating.StageInput(s.code, s.order, s.tpi_only) for s in stages],
         "systems": [
@@ -348,7 +384,13 @@ def _office_info(o: Office) -> OfficeInfo:
     )
 
 
-def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[list, dict]:
+def _record_transitions(
+    snapshot: gating.Snapshot,
+    inputs: Inputs,
+    now: datetime,
+    actor: User | None,
+    cause: str | None,
+) -> tuple[list[StatusEvent], Since]:
     """Update current states; return one event per change, and each state's ``since``."""
     offices = {o.code: o for o in inputs.offices}
     stages = {s.code: s for s in inputs.stages}
@@ -360,7 +402,9 @@ def _record_transitions(snapshot, inputs: Inputs, now, actor, cause) -> tuple[li
     changed = [s.code for s in snapshot.systems if systems[s.code].state != s.state]
     needs = _needs(inputs)
     seen: set[tuple[str, str, str]] = set()
-    events, creates, updates = [], [], []
+    events: list[StatusEvent] = []
+    creates: list[CurrentState] = []
+    updates: list[CurrentState] = []
     for office in snapshot.offices:
         items = [("stage", s) for s in office.stages] + [("service", s) for s in office.services]
         for kind, status in items:
@@ -447,7 +491,12 @@ def _needs(inputs: Inputs) -> dict[tuple[str, str], tuple[str, ...]]:
     return needs
 
 
-def _explaining_system(cause: str, status, needs: tuple[str, ...], changed: list[str]) -> str:
+def _explaining_system(
+    cause: str,
+    status: gating.StageStatus | gating.ServiceStatus,
+    needs: tuple[str, ...],
+    changed: list[str],
+) -> str:
     """The system behind a system-caused transition: one it waits for, else one that changed."""
     if cause not in _SYSTEM_CAUSES:
         return ""
@@ -458,18 +507,22 @@ def _explaining_system(cause: str, status, needs: tuple[str, ...], changed: list
 
 def _key(row: CurrentState) -> tuple[str, str, str]:
     if row.stage_id:
+        assert row.stage is not None
         return (row.office.code, "stage", row.stage.code)
+    assert row.service is not None
     return (row.office.code, "service", row.service.code)
 
 
-def _transition_cause(status, old_cause: str, hint: str | None) -> str:
+def _transition_cause(
+    status: gating.StageStatus | gating.ServiceStatus, old_cause: str, hint: str | None
+) -> str:
     """What explains a transition: the new state's cause, else what ended, else the caller's."""
     if status.cause:
         return status.cause
     return old_cause or hint or Cause.SYSTEM
 
 
-def _reason(status) -> str:
+def _reason(status: gating.StageStatus | gating.ServiceStatus) -> str:
     if status.reason:
         return status.reason
     if status.waiting_for:
@@ -477,10 +530,17 @@ def _reason(status) -> str:
     return ""
 
 
-def _record_system_transitions(snapshot, systems, now, actor, hint) -> tuple[list, dict]:
+def _record_system_transitions(
+    snapshot: gating.Snapshot,
+    systems: list[UpstreamSystem],
+    now: datetime,
+    actor: User | None,
+    hint: str | None,
+) -> tuple[list[StatusEvent], ChangedAt]:
     """Update systems' recorded states; return one event per change, and ``changed_at``."""
     by_code = {s.code: s for s in systems}
-    events, changed_at = [], {}
+    events: list[StatusEvent] = []
+    changed_at: ChangedAt = {}
     for status in snapshot.systems:
         system = by_code[status.code]
         if system.state != status.state:
