@@ -33,6 +33,10 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # bench/run.py runs as a script: bench.front is its sibling
+
+from bench import front  # noqa: E402
+
 DURATION = int(os.environ.get("BENCH_DURATION", "8").removesuffix("s"))  # seconds per endpoint
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))  # alternating real and bare slices
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -48,6 +52,7 @@ ENDPOINTS = [
     ("office page", "/kantor/palembang/", "office", 0.5, 0.5),
 ]
 REVALIDATION_TARGET = 0.9
+FRONT_TARGET = 0.9  # the status document through nginx against nginx serving it as a file
 COMMON_ONLY_TARGET = 0.85  # the status document against a bare view behind CommonMiddleware
 REVALIDATE_EVERY = float(os.environ.get("BENCH_REVALIDATE_EVERY", "30"))  # seconds
 P99_BUDGET_MS = 50.0
@@ -234,6 +239,24 @@ class Stack:
 # --- Measurements -------------------------------------------------------------------------
 
 
+def through_front(base: str, port: int, workdir: Path, size: str) -> list:
+    """The status document through the shipped nginx template (its one-second microcache),
+    against the same nginx serving the same bytes as a static file."""
+    nginx = front.nginx_binary()
+    if nginx is None:
+        return [("status through nginx", None, None, "no nginx", FRONT_TARGET)]
+    static = workdir / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / "status.json").write_bytes(fetch(base + "/api/v1/status/")[1])
+    upstream = base.removeprefix("http://")
+    with front.running_nginx(nginx, workdir, port, upstream, static) as proxy:
+        wait_until(lambda: fetch(proxy + "/api/v1/status/")[0] == 200, 30, "nginx")
+        real, bare = side_by_side(
+            proxy + "/api/v1/status/", f"http://127.0.0.1:{port + 1}/status.json"
+        )
+    return [("status through nginx vs a static file", real, bare, size, FRONT_TARGET)]
+
+
 class Revalidator:
     """A client that revalidates the status document every ``REVALIDATE_EVERY`` seconds
     with the ETag it was last sent, across however many polls happen meanwhile."""
@@ -406,6 +429,7 @@ def measure_size(env: dict[str, str], offices: int, port: int, workdir: Path) ->
         real, bare = side_by_side(base + "/api/v1/status/", common + "/bench/bare/status")
         size = f"{len(fetch(base + '/api/v1/status/')[1]) / 1024:.0f} KiB"
         rows.append(("status vs CommonMiddleware only", real, bare, size, COMMON_ONLY_TARGET))
+        rows += through_front(base, port + 2, workdir / f"nginx-{offices}", size)
         extra["revalidated"] = revalidator.stop()
         extra["rss_mb"] = stack.web_worker_rss_mb()
         if offices == 2:

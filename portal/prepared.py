@@ -45,7 +45,10 @@ from services.snapshot import Published, published
 log = logging.getLogger(__name__)
 
 LANGS = ("id", "en")
-SHARED_SECONDS = 3600  # a snapshot's bytes in the shared cache; a new snapshot has new keys
+# A snapshot's bytes in the shared cache. Every poll publishes a new snapshot (new keys), so
+# entries are wanted for about one poll interval; keeping them an hour would hold some 360
+# sets of every document and page in Redis.
+SHARED_SECONDS = 120
 STALE_IF_ERROR_SECONDS = 86400
 # The times of the last poll: they change on every poll and are not the content.
 FRESHNESS_KEYS = frozenset({"generated_at", "checked_at"})
