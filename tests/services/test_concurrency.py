@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from services.models import StatusEvent
 from services.polling import Reading, record_readings
-from services.snapshot import published, recompute
+from services.snapshot import catch_up, published, recompute
 from tests.factories import set_systems
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -91,12 +91,16 @@ def test_racing_recomputes_record_each_transition_once(postgres):
     ]
 
 
-def test_racing_readers_record_staleness_once(postgres, settings):
+def test_racing_readers_write_nothing_and_racing_pollers_record_staleness_once(
+    postgres, settings
+):
     settings.STALE_AFTER_SECONDS = 30
     set_systems(now=timezone.now() - timedelta(seconds=25), pdn="up", cekal="up")
     recompute()
     later = timezone.now() + timedelta(seconds=10)
     race([lambda: published(now=later)] * RACERS)
+    assert not StatusEvent.objects.filter(cause="stale").exists()  # reads never write
+    race([lambda: catch_up(later)] * RACERS)  # what each poll does first
     found = chains()
     assert_each_transition_once(found)
     stale = StatusEvent.objects.filter(new_state="unknown", cause="stale")
