@@ -1,155 +1,39 @@
 """How long each stage was closed during office hours, day by day, from status events.
 
-``stage_days`` is pure (transitions and opening hours in, one ``DayFigure`` per day out) and
-the only source of the figures. Its output for complete past days is stored in a daily
-roll-up (``StageDay``): ``office_history`` reads those days from it and computes only the
-days it misses and today; ``fill_rollup`` (the hourly task) stores every office's missing
-days, so that a page's read writes nothing.
+``day_figures.stage_days`` is pure and the only source of the figures. Its output for
+complete past days is stored in a daily roll-up (``StageDay``): ``office_history`` reads
+those days from it and computes only the days it misses and today; ``fill_rollup`` (the
+hourly task) stores every office's missing days, so that a page's read writes nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 
-from offices.models import WEEKDAY_KEYS, Office
-from services.choices import StageState
+from offices.models import Office
 from services.models import CurrentState, Stage, StatusEvent
 
+from .day_figures import (
+    DayFigure,
+    OpeningHours,
+    Transition,
+    _days,
+    parse_opening_hours,
+    rollup_basis,
+    stage_days,
+)
 from .models import StageDay
+
+__all__ = ["DayFigure", "Transition", "parse_opening_hours", "rollup_basis", "stage_days"]
 
 DAYS = 90
 FIGURE_FIELDS = ("office_seconds", "known_seconds", "closed_seconds", "unknown_seconds")
-
-Span = tuple[time, time]
-OpeningHours = dict[int, tuple[Span, ...]]  # weekday (0 = Monday) -> opening spans
-
-
-@dataclass(frozen=True)
-class Transition:
-    """From ``at`` on, a stage was in ``state`` ("" = no longer listed at the office)."""
-
-    at: datetime
-    state: str
-
-
-@dataclass(frozen=True)
-class DayFigure:
-    """One day of one stage: office time, and how much of it was recorded, closed or unknown."""
-
-    day: date
-    office_seconds: int  # scheduled office time (today: up to now)
-    known_seconds: int  # of which the stage's state was recorded
-    closed_seconds: int
-    unknown_seconds: int
-
-    @property
-    def closed_share(self) -> float | None:
-        """Share of the recorded office time the stage was closed; None without records."""
-        return self.closed_seconds / self.known_seconds if self.known_seconds else None
-
-
-@dataclass(frozen=True)
-class _Interval:
-    start: datetime
-    end: datetime
-    state: str
-
-
-def parse_opening_hours(raw: object) -> OpeningHours:
-    """Opening hours by weekday from ``Office.opening_hours``; malformed entries are left out.
-
-    A day is ``["08:00", "16:00"]`` or a list of such pairs (for a midday break).
-    """
-    if not isinstance(raw, Mapping):
-        return {}
-    hours: OpeningHours = {}
-    for weekday, key in enumerate(WEEKDAY_KEYS):
-        spans = _spans(raw.get(key))
-        if spans:
-            hours[weekday] = spans
-    return hours
-
-
-def _spans(value: object) -> tuple[Span, ...]:
-    if not isinstance(value, list | tuple):
-        return ()
-    pairs = [value] if all(isinstance(item, str) for item in value) else value
-    spans = []
-    for pair in pairs:
-        try:
-            start, end = (time.fromisoformat(part) for part in pair)
-        except (TypeError, ValueError):
-            continue
-        if start < end:
-            spans.append((start, end))
-    return tuple(sorted(spans))
-
-
-def stage_days(
-    transitions: Sequence[Transition],
-    hours: OpeningHours,
-    tz: ZoneInfo,
-    first_day: date,
-    last_day: date,
-    now: datetime,
-) -> list[DayFigure]:
-    """One figure per local day from ``first_day`` to ``last_day``, counting up to ``now``."""
-    intervals = _intervals(transitions, now)
-    figures = []
-    day = first_day
-    while day <= last_day:
-        figures.append(_figure(day, _office_spans(day, hours, tz, now), intervals))
-        day += timedelta(days=1)
-    return figures
-
-
-def _intervals(transitions: Sequence[Transition], now: datetime) -> list[_Interval]:
-    """The recorded states as back-to-back intervals ending at ``now``."""
-    ordered = sorted(transitions, key=lambda t: t.at)
-    ends = [t.at for t in ordered[1:]] + [now] if ordered else []
-    return [
-        _Interval(t.at, min(end, now), t.state)
-        for t, end in zip(ordered, ends, strict=True)
-        if t.state and t.at < min(end, now)
-    ]
-
-
-def _office_spans(
-    day: date, hours: OpeningHours, tz: ZoneInfo, now: datetime
-) -> list[tuple[datetime, datetime]]:
-    """The day's opening spans as moments, cut at ``now``."""
-    spans = []
-    for start, end in hours.get(day.weekday(), ()):
-        begin = datetime.combine(day, start, tz)
-        finish = min(datetime.combine(day, end, tz), now)
-        if begin < finish:
-            spans.append((begin, finish))
-    return spans
-
-
-def _figure(
-    day: date, spans: Iterable[tuple[datetime, datetime]], intervals: Sequence[_Interval]
-) -> DayFigure:
-    office = known = closed = unknown = 0.0
-    for begin, finish in spans:
-        office += (finish - begin).total_seconds()
-        for interval in intervals:
-            overlap = (min(finish, interval.end) - max(begin, interval.start)).total_seconds()
-            if overlap <= 0:
-                continue
-            known += overlap
-            if interval.state == StageState.CLOSED:
-                closed += overlap
-            elif interval.state == StageState.UNKNOWN:
-                unknown += overlap
-    return DayFigure(day, int(office), int(known), int(closed), int(unknown))
 
 
 def office_history(
@@ -199,15 +83,6 @@ def _merged(
 ) -> list[DayFigure]:
     by_day = {**stored, **{f.day: f for f in fresh}}
     return [by_day[day] for day in window]
-
-
-def rollup_basis(hours: OpeningHours, tz_name: str) -> str:
-    """A digest of what a day's figures depend on besides the events."""
-    return hashlib.sha256(repr((tz_name, sorted(hours.items()))).encode()).hexdigest()[:16]
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def _stored_figures(
