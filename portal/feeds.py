@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html
-from django.utils.http import parse_http_date_safe
+from django.utils.http import parse_http_date_safe, urlencode
 from django.utils.translation import gettext as _
 
 from offices.models import Office
@@ -52,10 +52,28 @@ class StableAtomFeed(Atom1Feed):
 
 
 class PortalFeed(Feed):
-    """An Atom feed in the requested language, served like any public read."""
+    """An Atom feed in the requested language, served like any public read.
+
+    Valid per RFC 4287 and the W3C feed validator: the feed names its author (which every
+    entry inherits), every entry has ``updated``, and the ``self`` link is the address
+    the feed was fetched at, ``?lang=`` included.
+    """
 
     feed_type = StableAtomFeed
     csrf_exempt = True  # a read: a POST gets the API's 405, not a CSRF page
+
+    def author_name(self) -> str:
+        return _("Immigration service status")
+
+    def author_link(self) -> str:
+        return link_to("overview")
+
+    def get_feed(self, obj, request: HttpRequest):
+        feed = super().get_feed(obj, request)
+        lang = request.GET.get("lang")
+        if lang:
+            feed.feed["feed_url"] += "?" + urlencode({"lang": lang})
+        return feed
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "OPTIONS":
@@ -166,6 +184,9 @@ class OfficeStatusFeed(PortalFeed):
 
     def item_pubdate(self, item: StatusEvent):
         return item.at
+
+    def item_updateddate(self, item: StatusEvent):
+        return item.at  # an event never changes once recorded
 
     def item_categories(self, item: StatusEvent) -> list[str]:
         return [item.cause, item.new_state or "unlisted"]

@@ -33,3 +33,16 @@ def test_office_page_links_its_status_feed_too(client):
     feed = client.get(links[1])
     assert feed.status_code == 200
     assert feed["Content-Type"].startswith("application/atom+xml")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_each_linked_feed_calls_itself_by_the_address_it_is_linked_at(client, settings, lang):
+    """The W3C validator's SelfDoesntMatchLocation: the ``self`` link is the fetched URL."""
+    set_systems(pdn="up", cekal="up")
+    client.get(f"/bahasa/{lang}/")
+    links = alternates(client.get("/kantor/palembang/").content.decode())
+    assert len(links) == 2 and all(link.endswith(f"?lang={lang}") for link in links)
+    for link in links:
+        body = client.get(link).content.decode()
+        selves = re.findall(r'<link href="([^"]+)" rel="self"', body)
+        assert selves == [settings.SITE_URL + link]
