@@ -48,13 +48,16 @@ class ServiceStatusSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class OfficeSerializer(serializers.Serializer):
+class StatusOfficeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     office_class = serializers.CharField()
     tpi = serializers.BooleanField(help_text="Runs an immigration checkpoint.")
     stages = StageStatusSerializer(many=True)
     services = ServiceStatusSerializer(many=True)
+
+
+class OfficeSerializer(StatusOfficeSerializer):
     region = serializers.CharField()
     address = serializers.CharField()
     timezone = serializers.CharField()
@@ -73,14 +76,17 @@ class OfficeDetailSerializer(SnapshotSerializer):
     office = OfficeSerializer()
 
 
-class SystemSerializer(serializers.Serializer):
+class StatusSystemSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     state = serializers.ChoiceField(SystemState.choices)
     source = serializers.ChoiceField(StateSource.choices)
-    stale = serializers.BooleanField()
     checked_at = serializers.DateTimeField(allow_null=True)
     changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class SystemSerializer(StatusSystemSerializer):
+    stale = serializers.BooleanField()
 
 
 @extend_schema_serializer(many=False)  # an object, not a list of them
@@ -136,6 +142,26 @@ class AdvisorySerializer(serializers.Serializer):
 @extend_schema_serializer(many=False)  # an object, not a list of them
 class AdvisoryListSerializer(serializers.Serializer):
     advisories = AdvisorySerializer(many=True)
+
+
+class StatusAdvisorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    severity = serializers.ChoiceField(AdvisorySeverity.choices)
+    phase = serializers.ChoiceField(AdvisoryPhase.choices)
+    offices = serializers.ListField(child=serializers.CharField())
+    systems = serializers.ListField(child=serializers.CharField())
+    published_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class StatusDocumentSerializer(SnapshotSerializer):
+    """The whole picture: systems, every office's stages and services, advisories in force."""
+
+    systems = StatusSystemSerializer(many=True)
+    offices = StatusOfficeSerializer(many=True)
+    advisories = StatusAdvisorySerializer(many=True)
 
 
 def cursor_page(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:

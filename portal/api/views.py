@@ -115,7 +115,7 @@ class PublicReadMixin:
 class StatusView(PublicReadMixin, APIView):
     """The whole picture: systems, every office's stages and services, advisories."""
 
-    @extend_schema(parameters=[LANG], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[LANG], responses={200: s.StatusDocumentSerializer})
     def get(self, request: Request) -> HttpResponse:
         check_parameters(request, {"lang"})
         bundle, entry = status_entry(request_language(request))

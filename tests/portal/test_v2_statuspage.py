@@ -215,7 +215,10 @@ def test_closures_are_scheduled_maintenances(client, outage_world):
     maintenance = active["scheduled_maintenances"][0]
     assert maintenance["impact"] == "maintenance" and maintenance["scheduled_until"]
     assert {c["group_id"] for c in maintenance["components"]} == {"muara-enim"}
-    assert [u["status"] for u in maintenance["incident_updates"]] == ["in_progress", "scheduled"]
+    # Created after it started (no announcement ahead): no "scheduled" update.
+    assert [u["status"] for u in maintenance["incident_updates"]] == ["in_progress"]
+    coming = upcoming["scheduled_maintenances"][0]
+    assert [u["status"] for u in coming["incident_updates"]] == ["scheduled"]
 
 
 def test_summary_lists_only_unresolved_incidents_and_coming_or_current_maintenances(
@@ -274,3 +277,117 @@ def test_summary_changes_with_the_published_snapshot(client):
     changed = client.get("/api/v2/summary.json", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
     assert changed.json()["status"]["indicator"] in {"major", "critical"}
+
+
+# --- Statuspage semantics -------------------------------------------------------------------
+
+
+def v2_components(client, **params) -> dict[str, dict]:
+    body = get_json(client, "/api/v2/components.json", **params)
+    return {c["id"]: c for c in body["components"]}
+
+
+def test_a_closed_office_is_under_maintenance_not_in_an_outage(client):
+    set_systems(pdn="up", cekal="up")
+    close("muara-enim", -timedelta(minutes=5))
+    recompute()
+    components = v2_components(client)
+    muara_enim = [c for c in components.values() if c["group_id"] == "muara-enim"]
+    assert muara_enim and {c["status"] for c in muara_enim} == {"under_maintenance"}
+    assert components["muara-enim"]["status"] == "under_maintenance"
+    assert components["palembang.interview"]["status"] == "operational"
+    set_systems(pdn="down")
+    recompute()
+    assert v2_components(client)["palembang.printing"]["status"] == "major_outage"
+
+
+def test_a_component_keeps_its_created_at_across_state_changes(client):
+    set_systems(pdn="up", cekal="up")
+    recompute()  # the first poll records every stage as listed
+    first = v2_components(client)["palembang.printing"]
+    for state in ("down", "up", "down"):
+        set_systems(pdn=state)
+        recompute()
+        now = v2_components(client)["palembang.printing"]
+        assert now["created_at"] == first["created_at"]
+        assert now["updated_at"] >= now["created_at"]
+    assert now["status"] == "major_outage" and now["updated_at"] != first["updated_at"]
+
+
+def test_component_names_are_distinct_across_offices(client):
+    set_systems(pdn="up", cekal="up")
+    for lang in ("id", "en"):
+        components = v2_components(client, lang=lang)
+        names = [c["name"] for c in components.values()]
+        assert len(names) == len(set(names)), lang
+        interview = components["palembang.interview"]["name"]
+        assert ("Wawancara" if lang == "id" else "Interview") in interview
+        assert "Palembang" in interview and "Muara Enim" not in interview
+
+
+def test_incident_updates_are_newest_first_and_resolution_follows_the_start(client):
+    set_systems(pdn="up", cekal="up")
+    now = timezone.now()
+    advisory = publish_advisory(published_at=now - timedelta(hours=5))
+    for phase, hours in (
+        (AdvisoryPhase.INVESTIGATING, 6),
+        (AdvisoryPhase.MONITORING, 2),
+        (AdvisoryPhase.RESOLVED, 1),
+    ):
+        AdvisoryUpdate.objects.create(
+            advisory=advisory, phase=phase, body_id=phase, at=now - timedelta(hours=hours)
+        )
+    Advisory.objects.filter(pk=advisory.pk).update(phase=AdvisoryPhase.RESOLVED)
+    incident = get_json(client, "/api/v2/incidents.json")["incidents"][0]
+    times = [u["display_at"] for u in incident["incident_updates"]]
+    assert times == sorted(times, reverse=True)
+    assert [u["status"] for u in incident["incident_updates"]][0] == "resolved"
+    assert incident["started_at"] == incident["created_at"] == min(times)
+    assert incident["resolved_at"] == times[0] > incident["started_at"]
+    assert incident["updated_at"] >= incident["resolved_at"]
+
+
+def test_an_advisory_resolved_without_an_update_is_resolved_when_it_was_saved(client):
+    set_systems(pdn="up", cekal="up")
+    advisory = publish_advisory(published_at=timezone.now() - timedelta(hours=3))
+    advisory.phase = AdvisoryPhase.RESOLVED
+    advisory.save()
+    incident = get_json(client, "/api/v2/incidents.json")["incidents"][0]
+    assert incident["resolved_at"] > incident["started_at"]
+    assert [u["status"] for u in incident["incident_updates"]] == ["investigating"]
+
+
+def test_maintenance_times_never_run_backwards(client):
+    set_systems(pdn="up", cekal="up")
+    ahead = close("palembang", timedelta(hours=-1))  # created now, started an hour ago
+    announced = close("muara-enim", timedelta(hours=1))
+    OfficeClosure.objects.filter(pk=announced.pk).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
+    OfficeClosure.objects.filter(pk=announced.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    body = get_json(client, "/api/v2/scheduled-maintenances.json")
+    for maintenance in body["scheduled_maintenances"]:
+        times = [u["display_at"] for u in maintenance["incident_updates"]]
+        assert times == sorted(times, reverse=True), maintenance["id"]
+        assert maintenance["updated_at"] >= maintenance["created_at"], maintenance["id"]
+        assert all(t >= maintenance["created_at"] for t in times), maintenance["id"]
+    statuses = {
+        m["id"]: [u["status"] for u in m["incident_updates"]]
+        for m in body["scheduled_maintenances"]
+    }
+    assert statuses[f"c{announced.pk}"] == ["completed", "in_progress", "scheduled"]
+    assert statuses[f"c{ahead.pk}"] == ["in_progress"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "description"),
+    [("en", "Partial System Outage"), ("id", "Sebagian sistem mengalami gangguan")],
+)
+def test_status_description_follows_the_language(client, lang, description):
+    set_systems(pdn="degraded", cekal="down")
+    for path in ("/api/v2/status.json", "/api/v2/summary.json"):
+        assert get_json(client, path, lang=lang)["status"]["description"] == description
+        by_header = client.get(path, HTTP_ACCEPT_LANGUAGE=lang).json()
+        assert by_header["status"]["description"] == description
