@@ -84,7 +84,17 @@ def document_errors(result: dict, generator, request, public) -> dict:
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             _document_operation(path, method, operation)
+            _shared_parameter_enums(operation, schemas)
     return result
+
+
+def _shared_parameter_enums(operation: dict, schemas: dict) -> None:
+    """One ``LangEnum`` component for every ``lang`` parameter, instead of an inline enum
+    per operation (which a generated client turns into one type per operation)."""
+    for parameter in operation.get("parameters", []):
+        if parameter["name"] == "lang" and "enum" in parameter.get("schema", {}):
+            schemas["LangEnum"] = {**parameter["schema"], "description": "`id` or `en`."}
+            parameter["schema"] = {"$ref": "#/components/schemas/LangEnum"}
 
 
 def _document_operation(path: str, method: str, operation: dict) -> None:

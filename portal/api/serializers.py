@@ -7,7 +7,7 @@ the serializers here describe them. Write bodies are validated here, and the bus
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from offices.models import Office, OfficeClosure
@@ -57,14 +57,36 @@ class StatusOfficeSerializer(serializers.Serializer):
     services = ServiceStatusSerializer(many=True)
 
 
+SPAN = {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}
+
+
+@extend_schema_field(
+    {
+        "anyOf": [SPAN, {"type": "array", "items": SPAN}],
+        "nullable": True,
+        "description": 'Local opening and closing time, ["08:00", "16:00"], or a list of such '
+        "pairs; null, [] or absent: closed.",
+    }
+)
+class DayHoursField(serializers.JSONField):
+    pass
+
+
+def _hours(day: str) -> serializers.Field:
+    return DayHoursField(required=False, help_text=day)
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    mon, tue, wed = _hours("Monday"), _hours("Tuesday"), _hours("Wednesday")
+    thu, fri = _hours("Thursday"), _hours("Friday")
+    sat, sun = _hours("Saturday"), _hours("Sunday")
+
+
 class OfficeSerializer(StatusOfficeSerializer):
     region = serializers.CharField()
     address = serializers.CharField()
     timezone = serializers.CharField()
-    opening_hours = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text='Per weekday ("mon" … "sun"): ["08:00", "16:00"] in local time.',
-    )
+    opening_hours = OpeningHoursSerializer()
 
 
 @extend_schema_serializer(many=False)  # an object, not a list of them
