@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("portal.api.urls")),
     path("feeds/", include("portal.feeds")),
+    path("langganan/", include("notify.urls")),
     path("simulator/", include("services.urls")),
 ]
 

@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from notify.api.views import WebhookViewSet
+
 from . import statuspage, views, writes
 from .schema import SchemaView
 
@@ -14,6 +16,7 @@ router.register("events", views.EventViewSet, basename="event")
 router.register("advisories", views.AdvisoryViewSet, basename="advisory")
 router.register("overrides", writes.OverrideViewSet, basename="override")
 router.register("closures", writes.ClosureViewSet, basename="closure")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 v1 = [
     path("status/", views.StatusView.as_view(), name="status"),

@@ -27,6 +27,8 @@ EVERY_PATH = {
     "/api/v1/overrides/{id}/",
     "/api/v1/closures/",
     "/api/v1/closures/{id}/",
+    "/api/v1/webhooks/",
+    "/api/v1/webhooks/{id}/",
     "/api/v2/summary.json",
     "/api/v2/status.json",
     "/api/v2/components.json",
