@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,11 +20,13 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
-from offices.models import Office, OfficeClosure
-from services.choices import Cause
+from offices.models import Office, OfficeClosure, OfficeMembership
+from services.choices import Cause, StageState
 from services.models import Override, SimulatedPdn, StatusEvent, UpstreamSystem
 from services.snapshot import Published, published
 from services.states import StateSource
@@ -34,17 +40,38 @@ AUDIT_PERMISSION = "services.view_statusevent"
 class StaffAdminSite(admin.AdminSite):
     """The admin, opening on what the public sees now, with an audit trail beside it."""
 
-    site_header = "Status Layanan Imigrasi — ruang kendali staf"
-    site_title = "Ruang kendali"
-    index_title = "Status sekarang"
+    site_header = gettext_lazy("Immigration service status — staff control room")
+    site_title = gettext_lazy("Control room")
+    index_title = gettext_lazy("Status now")
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         context = {"live": live_status(request.user), **(extra_context or {})}
         return super().index(request, context)
 
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        context["zone_name"] = f"{timezone.localtime():%Z}"
+        return context
+
     def get_urls(self):
-        audit = path("audit/", self.admin_view(self.audit_view), name="audit")
-        return [audit, *super().get_urls()]
+        from services.admin import accounts, quick
+
+        view = self.admin_view
+        return [
+            path("audit/", view(self.audit_view), name="audit"),
+            path(
+                "quick/<slug:office>/<slug:stage>/<str:action>/",
+                view(quick.quick_stage_view),
+                name="quick_stage",
+            ),
+            path("staff-accounts/", view(accounts.staff_accounts_view), name="staff_accounts"),
+            path(
+                "staff-accounts/<int:pk>/password/",
+                view(accounts.reset_password_view),
+                name="staff_password",
+            ),
+            *super().get_urls(),
+        ]
 
     def audit_view(self, request: HttpRequest) -> HttpResponse:
         """Who changed what, when and why: status events and admin log, per office."""
@@ -57,7 +84,7 @@ class StaffAdminSite(admin.AdminSite):
             rows = audit_rows(request.user, {})
         context = {
             **self.each_context(request),
-            "title": "Audit",
+            "title": _("Audit"),
             "form": form,
             "rows": rows,
             "limit": AUDIT_LIMIT,
@@ -75,14 +102,29 @@ def state_badge(state: str) -> SafeString:
 
 
 def cause_words() -> dict[str, str]:
-    """Each cause in the staff's words."""
-    from services.admin import CAUSE_WORDS
+    """Each cause in the staff's words, in the active language."""
+    from services.admin import cause_words as words
 
-    return CAUSE_WORDS
+    return words()
 
 
 def cause_word(cause: str) -> str:
     return cause_words().get(cause, "")
+
+
+def in_language(names: tuple[str, str]) -> str:
+    from services.admin import in_language as pick
+
+    return pick(names)
+
+
+def zone_moment(moment: datetime | None, zone: ZoneInfo, with_date: bool = False) -> str:
+    """A moment in an office's own zone, named: "21 Jun 08.00 WIB"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone)
+    shown = formats.date_format(local, "j M Y H.i" if with_date else "j M H.i")
+    return f"{shown} {local:%Z}"
 
 
 # --- Live status (the admin home) -----------------------------------------------------------
@@ -92,42 +134,51 @@ def cause_word(cause: str) -> str:
 class LiveItem:
     """One stage or service at one office, as staff need to read it."""
 
+    code: str
     name: str
+    state: str
     badge: SafeString
     cause: str
     detail: str
-    since: datetime | None
+    since: str
+    # What a tap on the stage does: "close", "reopen" or "" (nothing staff can do here).
+    quick: str = ""
 
 
 def live_status(user) -> dict:
     """The published snapshot for the offices ``user`` may act on, with causes spelled out."""
     bundle = published()
-    scope = dict(Office.objects.for_user(user).values_list("code", "pk"))
-    decisions = _decisions_by_office(scope)
-    offices = [
-        {
-            "code": office.code,
-            "pk": scope[office.code],
-            "name": bundle.offices[office.code].name,
-            "stages": [_stage_item(s, office.code, bundle) for s in office.stages],
-            "services": [_service_item(s, office.code, bundle) for s in office.services],
-            **decisions[office.code],
-        }
-        for office in bundle.snapshot.offices
-        if office.code in scope
-    ]
+    scope = {o.code: o for o in Office.objects.for_user(user).only("pk", "code", "timezone")}
+    decisions = _decisions_by_office({code: o.pk for code, o in scope.items()})
+    offices = []
+    for office in bundle.snapshot.offices:
+        if office.code not in scope:
+            continue
+        zone = ZoneInfo(scope[office.code].timezone)
+        offices.append(
+            {
+                "code": office.code,
+                "pk": scope[office.code].pk,
+                "name": bundle.offices[office.code].name,
+                "zone": f"{timezone.now().astimezone(zone):%Z}",
+                "stages": [_stage_item(s, office.code, bundle, zone) for s in office.stages],
+                "services": [_service_item(s, office.code, bundle, zone) for s in office.services],
+                **decisions[office.code],
+            }
+        )
+    here = timezone.get_current_timezone()
     systems = [
         {
             "name": s.name,
             "badge": state_badge(s.state),
-            "source": StateSource(s.source).label_id,
-            "checked_at": s.checked_at,
+            "source": StateSource(s.source).label(get_language()),
+            "checked_at": zone_moment(s.checked_at, here),
         }
         for s in bundle.snapshot.systems
     ]
     snap = bundle.snapshot
     return {
-        "generated_at": snap.generated_at,
+        "generated_at": zone_moment(snap.generated_at, here, with_date=True),
         "stale": snap.stale,
         "systems": systems,
         "offices": offices,
@@ -139,7 +190,10 @@ def _decisions_by_office(scope: dict[str, int]) -> dict[str, dict[str, list]]:
     now = timezone.now()
     found: dict[str, dict[str, list]] = {c: {"overrides": [], "closures": []} for c in scope}
     overrides = Override.objects.active(now).filter(office__pk__in=scope.values())
+    from services.admin.decisions import target_words
+
     for override in overrides.select_related("office", "stage", "service", "actor"):
+        override.target_words = target_words(override)
         found[override.office.code]["overrides"].append(override)
     closures = OfficeClosure.objects.relevant(now).filter(office__pk__in=scope.values())
     for closure in closures.select_related("office", "actor"):
@@ -147,27 +201,40 @@ def _decisions_by_office(scope: dict[str, int]) -> dict[str, dict[str, list]]:
     return found
 
 
-def _stage_item(status, office: str, bundle: Published) -> LiveItem:
+def _quick(status) -> str:
+    """The one-tap action a stage offers: close it, or open it again."""
+    if status.cause == Cause.CLOSURE:
+        return ""  # the whole office is closed: end the closure instead
+    return "reopen" if status.state == StageState.CLOSED else "close"
+
+
+def _stage_item(status, office: str, bundle: Published, zone: ZoneInfo) -> LiveItem:
     return LiveItem(
-        name=bundle.stage_names[status.code][0],
+        code=status.code,
+        name=in_language(bundle.stage_names[status.code]),
+        state=status.state,
         badge=state_badge(status.state),
         cause=cause_word(status.cause),
         detail=_detail(status, bundle),
-        since=bundle.since.get((office, "stage", status.code)),
+        since=zone_moment(bundle.since.get((office, "stage", status.code)), zone),
+        quick=_quick(status),
     )
 
 
-def _service_item(status, office: str, bundle: Published) -> LiveItem:
+def _service_item(status, office: str, bundle: Published, zone: ZoneInfo) -> LiveItem:
     detail = _detail(status, bundle)
     if status.available_stages and status.waiting_stages:
-        names = ", ".join(bundle.stage_names[c][0] for c in status.available_stages)
-        detail = f"bisa hari ini: {names}; {detail}" if detail else f"bisa hari ini: {names}"
+        names = ", ".join(in_language(bundle.stage_names[c]) for c in status.available_stages)
+        today = _("possible today: %(stages)s") % {"stages": names}
+        detail = f"{today}; {detail}" if detail else today
     return LiveItem(
-        name=bundle.service_names[status.code][0],
+        code=status.code,
+        name=in_language(bundle.service_names[status.code]),
+        state=status.state,
         badge=state_badge(status.state),
         cause=cause_word(status.cause),
         detail=detail,
-        since=bundle.since.get((office, "service", status.code)),
+        since=zone_moment(bundle.since.get((office, "service", status.code)), zone),
     )
 
 
@@ -178,8 +245,12 @@ def _detail(status, bundle: Published) -> str:
     if status.waiting_for:
         systems = ", ".join(bundle.system_names.get(c, c) for c in status.waiting_for)
         blocked = getattr(status, "blocked_stage", None)
-        prefix = f"tahap {bundle.stage_names[blocked][0]} " if blocked else ""
-        return f"{prefix}menunggu {systems}"
+        if blocked:
+            return _("stage %(stage)s waits for %(systems)s") % {
+                "stage": in_language(bundle.stage_names[blocked]),
+                "systems": systems,
+            }
+        return _("waits for %(systems)s") % {"systems": systems}
     return ""
 
 
@@ -192,27 +263,34 @@ AUDIT_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2199,
 
 class AuditFilterForm(forms.Form):
     office = forms.ModelChoiceField(
-        label="Kantor", queryset=Office.objects.none(), to_field_name="code", required=False
-    )
-    actor = forms.CharField(label="Oleh (nama pengguna)", max_length=150, required=False)
-    cause = forms.ChoiceField(
-        label="Penyebab",
+        label=gettext_lazy("Office"),
+        queryset=Office.objects.none(),
+        to_field_name="code",
         required=False,
-        choices=lambda: [("", "semua"), *cause_words().items()],
+    )
+    actor = forms.CharField(label=gettext_lazy("By (user name)"), max_length=150, required=False)
+    cause = forms.ChoiceField(
+        label=gettext_lazy("Cause"),
+        required=False,
+        choices=lambda: [("", _("all")), *cause_words().items()],
     )
     kind = forms.ChoiceField(
-        label="Sumber",
+        label=gettext_lazy("Source"),
         required=False,
-        choices=[("", "semua"), ("events", "perubahan status"), ("log", "log admin")],
+        choices=[
+            ("", gettext_lazy("all")),
+            ("events", gettext_lazy("status changes")),
+            ("log", gettext_lazy("admin log")),
+        ],
     )
     since = forms.DateField(
-        label="Sejak",
+        label=gettext_lazy("Since"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=AUDIT_DATES,
     )
     until = forms.DateField(
-        label="Sampai",
+        label=gettext_lazy("Until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=AUDIT_DATES,
@@ -226,7 +304,7 @@ class AuditFilterForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
-            self.add_error("until", "Tanggal akhir harus sesudah tanggal awal.")
+            self.add_error("until", _("Choose an end date on or after the start date."))
         return data
 
 
@@ -287,6 +365,8 @@ def _log_entries(user, filters: dict) -> QuerySet[LogEntry]:
         (Advisory, Advisory.objects.filter(offices__in=offices)),
     ]
     scope = Q(content_type__in=_content_types(UpstreamSystem, SimulatedPdn))
+    members = OfficeMembership.objects.filter(office__in=offices).values("user")
+    by_office.append((get_user_model(), get_user_model().objects.filter(pk__in=members)))
     for model, rows in by_office:
         ids = rows.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
         scope |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
@@ -302,36 +382,57 @@ def _content_types(*models) -> list[ContentType]:
 
 
 def _event_row(event: StatusEvent) -> AuditRow:
-    if event.stage_id:
-        subject = f"tahap {event.stage.name_id}"
-    elif event.service_id:
-        subject = f"layanan {event.service.name_id}"
-    else:
-        subject = f"sistem {event.system.name}" if event.system_id else "—"
+    from services.admin.systems import event_subject
+
     change = SafeString(f"{state_badge(event.old_state)} → {state_badge(event.new_state)}")
     cause = cause_word(event.cause) or event.cause
     return AuditRow(
         at=event.at,
-        source=f"perubahan status ({cause})",
-        office=event.office.name if event.office_id else "semua kantor",
-        subject=subject,
+        source=_("status change (%(cause)s)") % {"cause": cause},
+        office=event.office.name if event.office_id else _("all offices"),
+        subject=event_subject(event),
         change=change,
-        who=event.actor.get_username() if event.actor_id else "otomatis",
+        who=event.actor.get_username() if event.actor_id else _("automatic"),
         why=event.reason,
     )
 
 
-LOG_ACTIONS = {1: "ditambah", 2: "diubah", 3: "dihapus"}
+LOG_ACTIONS = {1: gettext_lazy("added"), 2: gettext_lazy("changed"), 3: gettext_lazy("deleted")}
 
 
 def _log_row(entry: LogEntry) -> AuditRow:
-    model = entry.content_type.name if entry.content_type_id else "—"
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    name = model._meta.verbose_name if model is not None else "—"
     return AuditRow(
         at=entry.action_time,
-        source="log admin",
+        source=_("admin log"),
         office="",
-        subject=f"{model}: {entry.object_repr}",
-        change=LOG_ACTIONS.get(entry.action_flag, ""),
+        subject=f"{name}: {entry.object_repr}",
+        change=str(LOG_ACTIONS.get(entry.action_flag, "")),
         who=entry.user.get_username(),
         why=entry.get_change_message(),
     )
+
+
+# --- Time zone ------------------------------------------------------------------------------
+
+
+def staff_zone(user) -> ZoneInfo:
+    """The time zone the admin shows ``user``: their offices' own, when they share one."""
+    zones = set(Office.objects.for_user(user).values_list("timezone", flat=True).distinct()[:2])
+    return ZoneInfo(zones.pop() if len(zones) == 1 else settings.TIME_ZONE)
+
+
+class StaffTimeZoneMiddleware:
+    """Show the admin in the staff member's office time zone (WIB, WITA or WIT)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefix = "/admin/"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if not request.path.startswith(self.prefix) or user is None or not user.is_authenticated:
+            return self.get_response(request)
+        with timezone.override(staff_zone(user)):
+            return self.get_response(request)

@@ -524,3 +524,10 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"],
     "notify.api.schema.webhooks_for_openapi_30",
 ]
+
+# Staff admin
+# The admin shows times in the staff member's office time zone (after authentication;
+# django-axes stays last).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "portal.admin_views.StaffTimeZoneMiddleware"
+)

@@ -56,20 +56,36 @@ def validate_override(
     expires_at: datetime | None,
     now: datetime,
 ) -> None:
-    """Raise ``ValidationError`` naming the field for an override that cannot be saved."""
-    errors: dict[str, str] = {}
+    """Raise ``ValidationError`` naming the field for an override that cannot be saved.
+
+    Each error has a code (``ERROR_CODES``) and its names as params, so the admin can say
+    it in the staff's language; the message itself is the API's English.
+    """
+    errors: dict[str, ValidationError] = {}
     if (stage is None) == (service is None):
-        errors["stage"] = "Choose either a stage or a service."
+        errors["stage"] = ValidationError("Choose either a stage or a service.", code="target")
     if state not in ForcedState.values:
-        errors["state"] = f"State must be one of {', '.join(ForcedState.values)}."
+        errors["state"] = ValidationError(
+            f"State must be one of {', '.join(ForcedState.values)}.", code="state"
+        )
     if not (reason or "").strip():
-        errors["reason"] = "A reason is required."
+        errors["reason"] = ValidationError("A reason is required.", code="reason")
     if expires_at is not None and expires_at <= now:
-        errors["expires_at"] = "The expiry must be in the future."
+        errors["expires_at"] = ValidationError(
+            "The expiry must be in the future.", code="expiry_past"
+        )
     if service is not None and not service.offices.filter(pk=office.pk).exists():
-        errors["service"] = f"{office.name} does not offer {service.name_en}."
+        errors["service"] = ValidationError(
+            "%(office)s does not offer %(service)s.",
+            code="not_offered",
+            params={"office": office.name, "service": service.name_en, "target": service},
+        )
     if stage is not None and stage.tpi_only and not office.tpi:
-        errors["stage"] = f"{office.name} has no checkpoint stage {stage.name_en}."
+        errors["stage"] = ValidationError(
+            "%(office)s has no checkpoint stage %(stage)s.",
+            code="no_checkpoint",
+            params={"office": office.name, "stage": stage.name_en, "target": stage},
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -77,18 +93,19 @@ def validate_override(
 def validate_overrides(offices: Iterable[Office], *, now: datetime, **override) -> None:
     """Validate one override per office; raise every distinct error, naming its field."""
     offices = list(offices)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if not offices:
-        errors["office"] = ["Choose at least one office."]
+        errors["office"] = [ValidationError("Choose at least one office.", code="no_office")]
     for office in offices:
         try:
             validate_override(office, now=now, **override)
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
+            for name, found in error.error_dict.items():
                 known = errors.setdefault(name, [])
-                known.extend(m for m in messages if m not in known)
+                seen = {m for e in known for m in e.messages}
+                known.extend(e for e in found if e.messages[0] not in seen)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors)  # type: ignore[arg-type]
 
 
 def create_overrides(
@@ -191,15 +208,17 @@ def validate_closure(
     *, reason: str, starts_at: datetime | None, ends_at: datetime | None, now: datetime
 ) -> None:
     """Raise ``ValidationError`` naming the field for a closure window that cannot be saved."""
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     if not (reason or "").strip():
-        errors["reason"] = "A reason is required."
+        errors["reason"] = ValidationError("A reason is required.", code="reason")
     if starts_at is None:
-        errors["starts_at"] = "A start is required."
+        errors["starts_at"] = ValidationError("A start is required.", code="no_start")
     elif ends_at is not None and ends_at <= starts_at:
-        errors["ends_at"] = "The closure must end after it starts."
+        errors["ends_at"] = ValidationError(
+            "The closure must end after it starts.", code="ends_before_start"
+        )
     if ends_at is not None and ends_at <= now and "ends_at" not in errors:
-        errors["ends_at"] = "The closure must end in the future."
+        errors["ends_at"] = ValidationError("The closure must end in the future.", code="ends_past")
     if errors:
         raise ValidationError(errors)
 
@@ -219,7 +238,9 @@ def close_offices(
     check_offices_scope(actor, offices)
     validate_closure(reason=reason, starts_at=starts_at, ends_at=ends_at, now=now)
     if not offices:
-        raise ValidationError({"office": "Choose at least one office."})
+        raise ValidationError(
+            {"office": ValidationError("Choose at least one office.", code="no_office")}
+        )
     with transaction.atomic():
         closures = [
             OfficeClosure.objects.create(
@@ -285,9 +306,11 @@ def declare_system(
     check_system_permission(actor)
     errors = {}
     if state not in SystemState.values:
-        errors["state"] = f"State must be one of {', '.join(SystemState.values)}."
+        errors["state"] = ValidationError(
+            f"State must be one of {', '.join(SystemState.values)}.", code="state"
+        )
     if not (reason or "").strip():
-        errors["reason"] = "A reason is required."
+        errors["reason"] = ValidationError("A reason is required.", code="reason")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

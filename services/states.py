@@ -167,7 +167,7 @@ class Cause(State):
 
     SYSTEM = "system", "sistem", "System state"
     DECLARATION = "declaration", "pernyataan manual", "Manual declaration"
-    OVERRIDE = "override", "override staf", "Staff override"
+    OVERRIDE = "override", "penetapan staf", "Staff override"
     CLOSURE = "closure", "penutupan kantor", "Office closure"
     STALE = "stale", "data usang", "Stale data"
     SCHEDULE = "schedule", "jadwal", "Schedule"

@@ -6,6 +6,9 @@ never edited or deleted: they are cleared or ended, so the history stays whole.
 """
 
 from . import decisions, offices, reference, systems  # noqa: F401  (register the admins)
-from .display import CAUSE_WORDS, badge, look_badge, state_badge
+from .display import badge, cause_words, look_badge, state_badge
+from .names import in_language, localized_name, name_domain
 
-__all__ = ["CAUSE_WORDS", "badge", "look_badge", "state_badge"]
+name_domain()
+
+__all__ = ["badge", "cause_words", "in_language", "localized_name", "look_badge", "state_badge"]

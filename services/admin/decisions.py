@@ -8,14 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 
 from offices.admin import OfficeScopedAdmin, ScopedOfficeFilter
 from offices.models import Office, OfficeClosure
 
 from .. import overrides
-from ..models import (
-    Override,
-)
+from ..choices import ForcedState
+from ..models import Override, Service, Stage
 from ..states import RecordState
 from .display import (
     BoundedDateHierarchy,
@@ -25,6 +26,7 @@ from .display import (
     look_badge,
     state_badge,
 )
+from .names import STAGE_AND_SERVICE_FILTERS, LocalizedChoiceField, localized_name
 
 # --- Overrides ------------------------------------------------------------------------------
 
@@ -33,53 +35,77 @@ class OverrideAddForm(forms.ModelForm):
     """One override at one or more offices; checked by the same rules as the API."""
 
     offices = forms.ModelMultipleChoiceField(
-        label="Kantor",
+        label=gettext_lazy("Offices"),
         queryset=Office.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Satu override dibuat untuk setiap kantor yang dipilih.",
+        help_text=gettext_lazy("One override is made for each office you tick."),
+    )
+    stage = LocalizedChoiceField(
+        label=gettext_lazy("Stage"),
+        queryset=Stage.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Choose a stage or a service, not both."),
+    )
+    service = LocalizedChoiceField(
+        label=gettext_lazy("Service"), queryset=Service.objects.all(), required=False
+    )
+    state = forms.ChoiceField(
+        label=gettext_lazy("Open or closed"),
+        choices=ForcedState.choices,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("What the public sees, whatever the systems say."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Shown to the public as the reason."),
     )
     expires_at = datetime_field(
-        label="Berlaku sampai", required=False, help_text="Kosongkan: sampai dicabut."
+        label=gettext_lazy("Until"),
+        required=False,
+        help_text=gettext_lazy("Leave empty: until someone clears it."),
     )
     user = None  # set per request by OverrideAdmin.get_form
 
     class Meta:
         model = Override
         fields = ["stage", "service", "state", "reason", "expires_at"]
-        labels = {"stage": "Tahap", "service": "Layanan", "state": "Dipaksa", "reason": "Alasan"}
-        help_texts = {"stage": "Pilih tahap atau layanan, tidak keduanya."}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["offices"].queryset = Office.objects.for_user(self.user)
-        self.fields["reason"].required = True
+
+    def validate_constraints(self) -> None:
+        """Skip the database's own check: ``clean`` says the same as a sentence."""
 
     def clean(self) -> dict:
         data = super().clean()
-        offices = data.get("offices")
-        if offices and not self.errors:
-            try:
-                overrides.validate_overrides(
-                    offices,
-                    stage=data.get("stage"),
-                    service=data.get("service"),
-                    state=data.get("state", ""),
-                    reason=data.get("reason", ""),
-                    expires_at=data.get("expires_at"),
-                    now=timezone.now(),
-                )
-            except ValidationError as error:
-                apply_errors(self, error, {"office": "offices"})
+        try:
+            overrides.validate_overrides(
+                data.get("offices") or [],
+                stage=data.get("stage"),
+                service=data.get("service"),
+                state=data.get("state", ""),
+                reason=data.get("reason", ""),
+                expires_at=data.get("expires_at"),
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_errors(self, error, {"office": "offices"})
         return data
 
 
 class OverrideStatusFilter(admin.SimpleListFilter):
-    title = "berlaku"
+    title = gettext_lazy("in force")
     parameter_name = "active"
 
     def lookups(self, request, model_admin):
+        language = get_language()
         shown = (RecordState.EXPIRED, RecordState.CLEARED)
-        return [("yes", RecordState.ACTIVE.label_id)] + [(s.value, s.label_id) for s in shown]
+        return [("yes", RecordState.ACTIVE.label(language))] + [
+            (s.value, s.label(language)) for s in shown
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -109,10 +135,10 @@ class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
         "expires_at",
         "status",
     ]
-    list_filter = [ScopedOfficeFilter, OverrideStatusFilter, "state", "stage", "service"]
+    list_filter = [ScopedOfficeFilter, OverrideStatusFilter, "state", *STAGE_AND_SERVICE_FILTERS]
     list_select_related = ["office", "stage", "service", "actor", "cleared_by"]
     search_fields = ["reason", "office__code", "office__name", "stage__code", "service__code"]
-    search_help_text = "Cari alasan, kantor, tahap atau layanan."
+    search_help_text = gettext_lazy("Search reasons, offices, stages or services.")
     date_hierarchy = "created_at"
     actions = ["clear_selected"]
 
@@ -120,7 +146,7 @@ class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
         if obj is None:
             fields = ["offices", "stage", "service", "state", "reason", "expires_at"]
             return [(None, {"fields": fields})]
-        return super().get_fieldsets(request, obj)
+        return [(None, {"fields": self.get_readonly_fields(request, obj)})]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -137,7 +163,8 @@ class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [f.name for f in Override._meta.fields if f.name != "id"]
+        shown = ["office", "target", "forced", "reason", "actor", "created_at", "expires_at"]
+        return [*shown, "status", "cleared_at", "cleared_by"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         # An override is never edited: it is cleared, and a new one made.
@@ -163,27 +190,27 @@ class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
 
     def log_addition(self, request, obj, message):
         for override in getattr(request, "_created_overrides", [obj]):
-            super().log_addition(request, override, override_message("Dibuat", override))
+            super().log_addition(request, override, override_message(CREATED, override))
 
-    @admin.display(description="tahap / layanan")
+    @admin.display(description=gettext_lazy("stage / service"))
     def target(self, obj: Override) -> str:
-        return f"tahap {obj.stage.name_id}" if obj.stage_id else f"layanan {obj.service.name_id}"
+        return target_words(obj)
 
-    @admin.display(description="dipaksa", ordering="state")
+    @admin.display(description=gettext_lazy("open or closed"), ordering="state")
     def forced(self, obj: Override) -> SafeString:
         return state_badge(obj.state)
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status(self, obj: Override) -> SafeString:
         ended = obj.cleared_at or timezone.now()
         if obj.expires_at is not None and obj.expires_at <= ended:
             return look_badge(RecordState.EXPIRED)
         if obj.cleared_at is not None:
-            by = f" oleh {obj.cleared_by}" if obj.cleared_by_id else ""
+            by = _(" by %(user)s") % {"user": obj.cleared_by} if obj.cleared_by_id else ""
             return look_badge(RecordState.CLEARED, by)
         return look_badge(RecordState.ACTIVE)
 
-    @admin.action(description="Cabut override terpilih", permissions=["change"])
+    @admin.action(description=gettext_lazy("Clear the selected overrides"), permissions=["change"])
     def clear_selected(self, request, queryset):
         queryset = queryset.select_related("office", "stage", "service")
 
@@ -191,15 +218,17 @@ class OverrideAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
             active = list(queryset.active(timezone.now()))
             count = overrides.clear_overrides(active, actor=request.user)
             for override in active:
-                self.log_change(request, override, override_message("Dicabut", override))
-            return f"{count} override dicabut."
+                self.log_change(request, override, override_message(CLEARED, override))
+            return ngettext(
+                "%(count)d override cleared.", "%(count)d overrides cleared.", count
+            ) % {"count": count}
 
         return confirm_action(
             self,
             request,
             queryset,
-            title="Cabut override",
-            description="Override berikut berhenti berlaku sekarang (tetap tercatat di riwayat).",
+            title=_("Clear overrides"),
+            description=_("These overrides stop applying now (they stay in the history)."),
             perform=perform,
         )
 
@@ -211,17 +240,36 @@ def adopt(obj: Override | OfficeClosure, saved: Override | OfficeClosure) -> Non
     obj._state.adding = False
 
 
-def override_message(verb: str, override: Override) -> str:
-    """A log line that says what and why."""
+CREATED = gettext_lazy("Created")
+CLEARED = gettext_lazy("Cleared")
+ENDED = gettext_lazy("Ended")
+
+
+def target_words(override: Override) -> str:
+    """What an override sets: "stage Printing" or "service Regular passport"."""
     if override.stage_id:
-        target = f"tahap {override.stage.code}"
-    else:
-        target = f"layanan {override.service.code}"
+        return _("stage %(name)s") % {"name": localized_name(override.stage)}
+    return _("service %(name)s") % {"name": localized_name(override.service)}
+
+
+def local_moment(moment) -> str:
+    """A moment in the active time zone, with the zone's name (WIB, WITA, WIT)."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H.%M %Z}"
+
+
+def override_message(verb: str, override: Override) -> str:
+    """A log line that says what and why, in the active language."""
     until = ""
     if override.expires_at:
-        until = f", sampai {timezone.localtime(override.expires_at):%Y-%m-%d %H:%M}"
-    office = override.office.code
-    return f'{verb}: {target} {override.state} di {office}{until}. Alasan: "{override.reason}"'
+        until = _(", until %(moment)s") % {"moment": local_moment(override.expires_at)}
+    return _('%(verb)s: %(target)s %(state)s at %(office)s%(until)s. Reason: "%(reason)s"') % {
+        "verb": verb,
+        "target": target_words(override),
+        "state": override.get_state_display().lower(),
+        "office": override.office.code,
+        "until": until,
+        "reason": override.reason,
+    }
 
 
 # --- Office closures ------------------------------------------------------------------------
@@ -231,23 +279,35 @@ class OfficeClosureAddForm(forms.ModelForm):
     """A closure window for one or more offices."""
 
     offices = forms.ModelMultipleChoiceField(
-        label="Kantor", queryset=Office.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Offices"),
+        queryset=Office.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
-    starts_at = datetime_field(label="Mulai")
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Shown to the public as the reason."),
+    )
+    starts_at = datetime_field(label=gettext_lazy("Starts"))
     ends_at = datetime_field(
-        label="Selesai", required=False, help_text="Kosongkan: sampai diakhiri."
+        label=gettext_lazy("Ends"),
+        required=False,
+        help_text=gettext_lazy("Leave empty: until someone ends it."),
     )
     user = None
 
     class Meta:
         model = OfficeClosure
         fields = ["reason", "starts_at", "ends_at"]
-        labels = {"reason": "Alasan"}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["offices"].queryset = Office.objects.for_user(self.user)
         self.fields["starts_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def validate_constraints(self) -> None:
+        """Skip the database's own check: ``clean`` says the same as a sentence."""
 
     def clean(self) -> dict:
         data = super().clean()
@@ -311,9 +371,9 @@ class OfficeClosureAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
 
     def log_addition(self, request, obj, message):
         for closure in getattr(request, "_created_closures", [obj]):
-            super().log_addition(request, closure, closure_message("Dibuat", closure))
+            super().log_addition(request, closure, closure_message(CREATED, closure))
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status(self, obj: OfficeClosure) -> SafeString:
         now = timezone.now()
         if obj.cleared_at is not None:
@@ -324,7 +384,7 @@ class OfficeClosureAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
             return look_badge(RecordState.OVER)
         return look_badge(RecordState.ACTIVE)
 
-    @admin.action(description="Akhiri penutupan terpilih sekarang", permissions=["change"])
+    @admin.action(description=gettext_lazy("End the selected closures now"), permissions=["change"])
     def end_selected(self, request, queryset):
         queryset = queryset.select_related("office")
 
@@ -332,21 +392,29 @@ class OfficeClosureAdmin(BoundedDateHierarchy, OfficeScopedAdmin):
             rows = list(queryset.relevant(timezone.now()))
             count = overrides.end_closures(rows, actor=request.user)
             for closure in rows:
-                self.log_change(request, closure, closure_message("Diakhiri", closure))
-            return f"{count} penutupan diakhiri."
+                self.log_change(request, closure, closure_message(ENDED, closure))
+            return ngettext("%(count)d closure ended.", "%(count)d closures ended.", count) % {
+                "count": count
+            }
 
         return confirm_action(
             self,
             request,
             queryset,
-            title="Akhiri penutupan",
-            description="Penutupan berikut berakhir sekarang (tetap tercatat di riwayat).",
+            title=_("End closures"),
+            description=_("These closures end now (they stay in the history)."),
             perform=perform,
         )
 
 
 def closure_message(verb: str, closure: OfficeClosure) -> str:
-    window = f"{timezone.localtime(closure.starts_at):%Y-%m-%d %H:%M}"
+    """A log line that says which window and why, in the active language."""
+    window = local_moment(closure.starts_at)
     if closure.ends_at:
-        window += f" – {timezone.localtime(closure.ends_at):%Y-%m-%d %H:%M}"
-    return f'{verb}: penutupan {closure.office.code} {window}. Alasan: "{closure.reason}"'
+        window += f" – {local_moment(closure.ends_at)}"
+    return _('%(verb)s: closure of %(office)s %(window)s. Reason: "%(reason)s"') % {
+        "verb": verb,
+        "office": closure.office.code,
+        "window": window,
+        "reason": closure.reason,
+    }

@@ -15,11 +15,17 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from .. import states
 from ..choices import SystemState
+from .names import localized_name
 
-CAUSE_WORDS = {cause.value: cause.label_id for cause in states.Cause if cause}
+
+def cause_words() -> dict[str, str]:
+    """Each cause in the staff's words, in the active language."""
+    return {cause.value: cause.label(get_language()) for cause in states.Cause if cause}
 
 
 def badge(icon: str, word: str, tone: str) -> SafeString:
@@ -46,7 +52,7 @@ def state_badge(
 
 def look_badge(state: states.State, suffix: str = "") -> SafeString:
     """The badge of a state: its table's icon, label (with ``suffix``) and tone."""
-    return badge(state.icon.glyph, state.label_id + suffix, state.tone)
+    return badge(state.icon.glyph, state.label(get_language()) + suffix, state.tone)
 
 
 def datetime_field(**kwargs) -> forms.DateTimeField:
@@ -55,13 +61,41 @@ def datetime_field(**kwargs) -> forms.DateTimeField:
     return forms.DateTimeField(widget=widget, **kwargs)
 
 
+def error_sentence(error: ValidationError) -> str:
+    """A write function's error as a sentence saying what to do, in the active language."""
+    params = dict(error.params or {})
+    if "target" in params:
+        params["name"] = localized_name(params["target"])
+    sentences = {
+        "target": _("Choose the stage or the service to set (one of them, not both)."),
+        "state": _("Choose whether it is open or closed."),
+        "reason": _("Write the reason the public will read."),
+        "expiry_past": _("Choose an end time in the future, or leave it empty."),
+        "not_offered": _(
+            "%(office)s does not offer %(name)s: choose a service this office offers."
+        ),
+        "no_checkpoint": _(
+            "%(office)s has no checkpoint, so it has no stage %(name)s: choose another stage."
+        ),
+        "no_office": _("Choose at least one office."),
+        "no_start": _("Choose when the closure starts."),
+        "ends_before_start": _("Choose an end after the start, or leave it empty."),
+        "ends_past": _("Choose an end time in the future, or leave it empty."),
+    }
+    sentence = sentences.get(error.code or "")
+    return sentence % params if sentence else " ".join(error.messages)
+
+
 def apply_errors(form: forms.Form, error: ValidationError, aliases: dict | None = None) -> None:
     """Put a write function's field errors on the form's fields (else on the whole form)."""
     aliases = aliases or {}
-    for name, messages_ in error.message_dict.items():
+    found = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+    for name, errors in found.items():
         field = aliases.get(name, name)
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
+        if field in form.fields and form.has_error(field):
+            continue  # the field's own check already says what is missing
+        for each in errors:
+            form.add_error(field if field in form.fields else None, error_sentence(each))
 
 
 # --- Confirmation pages for bulk actions ---------------------------------------------------
@@ -71,17 +105,26 @@ class ReasonForm(forms.Form):
     """Why staff act, and until when it holds."""
 
     reason = forms.CharField(
-        label="Alasan", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Shown to the public as the reason."),
     )
     expires_at = datetime_field(
-        label="Berlaku sampai", required=False, help_text="Kosongkan: sampai dicabut."
+        label=gettext_lazy("Until"),
+        required=False,
+        help_text=gettext_lazy("Leave empty: until someone clears it."),
     )
 
 
 class DeclareForm(forms.Form):
-    state = forms.ChoiceField(label="Status", choices=SystemState.choices)
+    """A system's state as regional staff declare it, and why."""
+
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"), choices=SystemState.choices, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
-        label="Alasan", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -12,6 +12,7 @@ from ..models import (
     StageRequirement,
 )
 from ..snapshot import recompute
+from .names import LocalizedNamesMixin
 
 
 class StageRequirementInline(admin.TabularInline):
@@ -29,7 +30,7 @@ class StageAdmin(admin.ModelAdmin):
         return False  # its status history would go with it
 
 
-class ServiceStageInline(admin.TabularInline):
+class ServiceStageInline(LocalizedNamesMixin, admin.TabularInline):
     model = ServiceStage
     extra = 0
 

@@ -41,20 +41,17 @@ def advisory_form(*offices: Office, **fields) -> dict:
         "severity": "major",
         "phase": "identified",
         "offices": [o.pk for o in offices],
-        "published_at_0": "",
-        "published_at_1": "",
-        "published_until_0": "",
-        "published_until_1": "",
+        "published_at": "",
+        "published_until": "",
         "updates-TOTAL_FORMS": "0",
         "updates-INITIAL_FORMS": "0",
         **fields,
     }
 
 
-def split(moment) -> dict:
-    """A date-time as the admin's split date/time widget posts it."""
-    local_moment = timezone.localtime(moment)
-    return {"0": local_moment.strftime("%Y-%m-%d"), "1": local_moment.strftime("%H:%M:%S")}
+def local(moment) -> str:
+    """A date-time as the browser's picker posts it (in the admin's time zone)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
@@ -68,11 +65,8 @@ def public_titles(client: Client) -> list[str]:
 
 def test_office_staff_publish_an_advisory_for_their_office(palembang):
     client = logged_in(office_staff("staff-palembang", "palembang"))
-    start = split(timezone.now() - timedelta(minutes=1))
-    response = client.post(
-        reverse(ADD),
-        advisory_form(palembang, published_at_0=start["0"], published_at_1=start["1"]),
-    )
+    start = local(timezone.now() - timedelta(minutes=1))
+    response = client.post(reverse(ADD), advisory_form(palembang, published_at=start))
     assert response.status_code == 302
     advisory = Advisory.objects.get()
     assert advisory.created_by.username == "staff-palembang"
@@ -96,16 +90,9 @@ def test_office_staff_must_name_an_office():
 
 def test_publication_ending_before_it_starts_is_a_form_error(palembang):
     client = logged_in(office_staff("staff-palembang", "palembang"))
-    start, end = split(timezone.now()), split(timezone.now() - timedelta(days=1))
+    start, end = local(timezone.now()), local(timezone.now() - timedelta(days=1))
     response = client.post(
-        reverse(ADD),
-        advisory_form(
-            palembang,
-            published_at_0=start["0"],
-            published_at_1=start["1"],
-            published_until_0=end["0"],
-            published_until_1=end["1"],
-        ),
+        reverse(ADD), advisory_form(palembang, published_at=start, published_until=end)
     )
     assert "published_until" in response.context["adminform"].form.errors
     assert not Advisory.objects.exists()
@@ -141,10 +128,12 @@ def test_publish_and_end_actions_change_the_public_list_at_once(palembang):
     data = {"_selected_action": [advisory.pk]}
     client.post(reverse(CHANGELIST), {**data, "action": "publish_now"})
     assert public_titles(client) == ["Datang lebih awal ke bandara"]
-    client.post(reverse(CHANGELIST), {**data, "action": "end_publication"})
+    ending = {**data, "action": "end_advisories", "confirm": "yes", "body_id": "Selesai."}
+    client.post(reverse(CHANGELIST), ending)
     assert public_titles(client) == []
     advisory.refresh_from_db()
     assert advisory.published_until is not None  # ended, not deleted
+    assert advisory.phase == AdvisoryPhase.RESOLVED
 
 
 def test_timeline_entry_records_its_author_and_moves_the_phase(palembang):

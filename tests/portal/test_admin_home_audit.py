@@ -49,10 +49,10 @@ def logged_in(user) -> Client:
 def test_home_shows_each_stage_with_icon_word_and_cause(palembang_staff, express_override):
     page = logged_in(palembang_staff).get(reverse("admin:index")).text
     assert "Kantor Imigrasi Kelas I TPI Palembang" in page
-    assert "Tahap Pencetakan paspor" in page
+    assert '<span class="sli-name">Pencetakan paspor</span>' in page
     assert "✕</span> Tutup" in page and "✓</span> Buka" in page  # icon and word together
     assert "menunggu PDN (Pusat Data Nasional)" in page  # a system keeps printing closed
-    assert "override staf" in page and "Tetap tutup sampai 1 Juli" in page
+    assert "Penetapan staf" in page and "Tetap tutup sampai 1 Juli" in page
 
 
 def test_home_shows_only_the_users_offices():
@@ -91,7 +91,7 @@ def test_audit_view_filters_by_actor_and_cause(palembang_staff, express_override
     by_nobody = client.get(reverse("admin:audit"), {"actor": "someone-else"}).context["rows"]
     assert all(r.who != "staff-palembang" for r in by_nobody)
     overrides_only = client.get(reverse("admin:audit"), {"cause": "override"}).context["rows"]
-    assert overrides_only and all("override" in r.source for r in overrides_only)
+    assert overrides_only and all("penetapan staf" in r.source for r in overrides_only)
 
 
 def test_audit_view_hides_other_offices(express_override):

@@ -165,7 +165,7 @@ def test_regional_staff_see_and_clear_any_office_of_their_region(kanwil_client, 
     data = {"action": "clear_selected", "_selected_action": [palembang_override.pk]}
     confirmation = kanwil_client.post(reverse(CHANGELIST), {**data, "index": 0})
     assert confirmation.status_code == 200
-    assert "Cabut override" in confirmation.text
+    assert "Cabut penetapan" in confirmation.text
     palembang_override.refresh_from_db()
     assert palembang_override.cleared_at is None  # not before confirming
     kanwil_client.post(reverse(CHANGELIST), {**data, "confirm": "yes"})
