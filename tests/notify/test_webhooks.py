@@ -296,3 +296,24 @@ def _office(code: str) -> int:
     from offices.models import Office
 
     return Office.objects.get(code=code).pk
+
+
+def test_a_claimed_row_is_no_one_elses_until_its_lease_ends(client, world, clock, settings):
+    settings.NOTIFY_LEASE_SECONDS = 120.0
+    _, token = holder()
+    world.secret = register(client, token, world.url, ["muara-enim"])["secret"]
+    set_systems(pdn="down")
+    recompute()
+    changes.observe()
+    clock.shift(SETTLE)
+    changes.observe()
+    row = Notification.objects.order_by("pk").first()
+    assert delivery.claim(row.pk, timezone.now()) is not None  # a worker, then killed
+    assert delivery.claim(row.pk, timezone.now()) is None
+    clock.shift(timedelta(seconds=119))
+    assert delivery.claim(row.pk, timezone.now()) is None
+    assert row.pk not in delivery.due_ids(timezone.now())
+    clock.shift(timedelta(seconds=1))
+    assert row.pk in delivery.due_ids(timezone.now())
+    again = delivery.claim(row.pk, timezone.now())
+    assert again is not None and again.attempts == 2 and again.message_id == row.message_id
