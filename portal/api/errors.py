@@ -46,6 +46,28 @@ class NotFound(exceptions.NotFound):
         self.field = field
 
 
+class Unprocessable(exceptions.APIException):
+    """Well-formed input that names nothing known or breaks a rule: 422 naming the field."""
+
+    status_code = 422
+    default_code = "unprocessable"
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class Gone(exceptions.APIException):
+    """An override or closure that has been cleared or has ended: 410."""
+
+    status_code = 410
+    default_code = "gone"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class RequestTooLarge(exceptions.APIException):
     """A request body over the limit: 413, before it is parsed."""
 
@@ -68,11 +90,11 @@ def exception_handler(exc, context) -> Response | None:
 
 
 def _as_drf(exc: Exception) -> Exception:
-    if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        return exceptions.ValidationError(detail)
+    if isinstance(exc, DjangoValidationError):  # a rule of the domain: well-formed, refused
+        if hasattr(exc, "error_dict"):
+            field, messages = next(iter(exc.message_dict.items()))
+            return Unprocessable(None if field == "__all__" else field, messages[0])
+        return Unprocessable(None, exc.messages[0])
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):

@@ -6,13 +6,13 @@ import re
 from datetime import UTC, datetime, time
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
 from ..prepared import LANGS, api_language, is_cache_buster
-from .errors import BadParameter
+from .errors import BadParameter, Unprocessable
 
 LANG_PARAMETER = "lang"
 
@@ -28,7 +28,7 @@ def check_parameters(request: Request, allowed: set[str]) -> None:
             raise BadParameter(name, f"{name} must not contain a NUL character")
 
 
-def request_language(request: Request) -> str:
+def request_language(request) -> str:
     """``?lang=`` when given (and valid), else the cookie's or Accept-Language's."""
     lang = api_language(request)
     if lang is None:
@@ -36,27 +36,56 @@ def request_language(request: Request) -> str:
     return lang
 
 
+def activate_language(request: Request) -> None:
+    """Answer in the request's language, errors included (``?lang=``, cookie, Accept-Language);
+    an unknown ``?lang=`` is refused in the default language."""
+    translation.activate(request_language(request._request))
+
+
+CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
 # A "+" of an unencoded UTC offset arrives as a space: "2024-06-20T10:00:00 07:00".
 _OFFSET_AS_SPACE = re.compile(r"^(.*\d) (\d{2}(:?\d{2})?)$")
+# RFC 3339 full-date, or date-time (the offset may be left out: then WIB).
+_MOMENT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?$"
+)
+_LEAP_SECOND = re.compile(r"(\d{2}:\d{2}):60")
+# The earliest and latest moments with a date in UTC and in WIB, for bounds beyond them.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def parse_moment(name: str, raw: str) -> datetime:
-    """An ISO 8601 date or date-time; a date means its start, a naive time means WIB."""
+    """An RFC 3339 date or date-time; a date means its start, a time without offset WIB.
+
+    A bound beyond the calendar (year 1 at +23:59) is the calendar's end; a leap second
+    is the second before it."""
     value = _OFFSET_AS_SPACE.sub(r"\1+\2", raw.strip())
-    try:
-        moment = datetime.fromisoformat(value)
-        if len(value) <= 10:  # a bare date
-            moment = datetime.combine(moment.date(), time.min)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        representable(moment)
-    except (ValueError, OverflowError):
+    if not _MOMENT.match(value):
         raise BadParameter(
             name,
-            f"{name} must be an ISO 8601 date or date-time, e.g. 2024-06-20 or "
+            f"{name} must be an RFC 3339 date or date-time, e.g. 2024-06-20 or "
             f"2024-06-20T08:00:00+07:00 (got {raw[:40]!r})",
+        )
+    value = _LEAP_SECOND.sub(r"\1:59", value.upper())
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # e.g. 2024-02-30
+        raise BadParameter(
+            name, f"{name} is not a date of the calendar (got {raw[:40]!r})"
         ) from None
-    return moment
+    if len(value) <= 10:  # a bare date
+        moment = datetime.combine(moment.date(), time.min)
+    if timezone.is_naive(moment):
+        moment = (
+            timezone.make_aware(moment)
+            if EARLIEST.year < moment.year < LATEST.year
+            else (moment.replace(tzinfo=UTC))
+        )
+    return min(max(moment, EARLIEST), LATEST)
 
 
 def representable(moment: datetime) -> datetime:
@@ -73,7 +102,7 @@ def time_window(request: Request, queryset: QuerySet, field: str = "at") -> Quer
     since_at = parse_moment("since", since) if since is not None else None
     until_at = parse_moment("until", until) if until is not None else None
     if since_at and until_at and until_at <= since_at:
-        raise BadParameter("until", "until must be later than since")
+        raise Unprocessable("until", "until must be later than since")
     if since_at:
         queryset = queryset.filter(**{f"{field}__gte": since_at})
     if until_at:
@@ -83,9 +112,11 @@ def time_window(request: Request, queryset: QuerySet, field: str = "at") -> Quer
 
 def by_code(name: str, model: type[Model], raw: str) -> Model:
     """The row whose code is ``raw``, or a 400 naming the parameter."""
+    if not CODE.fullmatch(raw):
+        raise BadParameter(name, f"{name} must be a code such as palembang (got {raw[:60]!r})")
     found = model.objects.filter(code=raw).first()
     if found is None:
-        raise BadParameter(name, f"unknown {name} {raw[:60]!r}")
+        raise Unprocessable(name, f"unknown {name} {raw[:60]!r}")
     return found
 
 
@@ -123,7 +154,7 @@ class NewestFirstCursorPagination(CursorPagination):
 
             return cursor
         except (exceptions.NotFound, ValueError, OverflowError, TypeError):
-            raise BadParameter("cursor", "cursor is not one this API gave out") from None
+            raise Unprocessable("cursor", "cursor is not one this API gave out") from None
 
     def page(self, request: Request, queryset: QuerySet, view) -> tuple[list, dict]:
         """One page of ``queryset`` and its links."""

@@ -47,7 +47,11 @@ ERROR_SCHEMA = {
                     "description": "Stable machine-readable code, e.g. `invalid_parameter`, "
                     "`not_found`, `not_authenticated`, `permission_denied`, `throttled`.",
                 },
-                "message": {"type": "string", "description": "What went wrong, in English."},
+                "message": {
+                    "type": "string",
+                    "description": "What went wrong, in the request's language "
+                    "(`?lang=`, else the language cookie, else Accept-Language).",
+                },
                 "field": {
                     "type": "string",
                     "nullable": True,
@@ -65,7 +69,11 @@ ERRORS = {
     "401": "No token, or an unknown or revoked one.",
     "403": "The token's owner may not make this change (office scope or permission).",
     "404": "No such code or id.",
+    "410": "The override or closure has been cleared or has ended (see /api/v1/events/).",
     "415": "The body is not JSON.",
+    "422": "Well-formed, but refused: an unknown code, a cursor this API did not give out, "
+    "or a rule the schema cannot say (an expiry in the past, a service the office does not "
+    "offer, a window ending before it starts). `error.field` names the field.",
     "429": "Too many requests; retry after `Retry-After` seconds.",
 }
 
@@ -85,7 +93,25 @@ def document_errors(result: dict, generator, request, public) -> dict:
         for method, operation in operations.items():
             _document_operation(path, method, operation)
             _shared_parameter_enums(operation, schemas)
+    for name, schema in schemas.items():
+        if name.endswith("Request"):
+            _strict_request(name, schema)
     return result
+
+
+# A reason says something: not blank, and without NUL (which PostgreSQL cannot store).
+REASON_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def _strict_request(name: str, schema: dict) -> None:
+    """What the write serializers enforce, said in the schema: no field beyond those
+    listed, a reason that says something, and an override names a stage or a service."""
+    schema["additionalProperties"] = False
+    reason = schema.get("properties", {}).get("reason")
+    if reason is not None:
+        reason["pattern"] = REASON_PATTERN
+    if name == "OverrideRequest":
+        schema["oneOf"] = [{"required": ["stage"]}, {"required": ["service"]}]
 
 
 def _shared_parameter_enums(operation: dict, schemas: dict) -> None:
@@ -97,6 +123,10 @@ def _shared_parameter_enums(operation: dict, schemas: dict) -> None:
             parameter["schema"] = {"$ref": "#/components/schemas/LangEnum"}
 
 
+# Query parameters whose well-formed values may still name nothing (422).
+REFERRING_PARAMETERS = {"office", "stage", "service", "system", "since", "until", "cursor"}
+
+
 def _document_operation(path: str, method: str, operation: dict) -> None:
     responses = operation.setdefault("responses", {})
     codes = ["400", "429"]
@@ -105,7 +135,11 @@ def _document_operation(path: str, method: str, operation: dict) -> None:
     if operation.get("security") and {} not in operation["security"]:  # token required
         codes += ["401", "403"]
     if method in ("post", "put", "patch"):
-        codes.append("415")
+        codes += ["415", "422"]
+    elif {p["name"] for p in operation.get("parameters", [])} & REFERRING_PARAMETERS:
+        codes.append("422")
+    if method == "get" and path in ("/api/v1/overrides/{id}/", "/api/v1/closures/{id}/"):
+        codes.append("410")
     for code in codes:
         responses.setdefault(code, _error_response(ERRORS[code], code))
     if method == "get":

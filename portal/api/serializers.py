@@ -7,6 +7,10 @@ the serializers here describe them. Write bodies are validated here, and the bus
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -22,6 +26,7 @@ from services.choices import (
 from services.models import HealthObservation, Override, Service, Stage, UpstreamSystem
 
 from ..choices import AdvisoryPhase, AdvisorySeverity
+from .errors import Unprocessable
 
 # --- Read documents (documentation only) ----------------------------------------------------
 
@@ -203,20 +208,62 @@ ObservationPageSerializer = cursor_page("ObservationPage", ObservationSerializer
 # --- Writes ---------------------------------------------------------------------------------
 
 
-def by_code(model, **kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+CODE_SCHEMA = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 50}
 
 
-class OverrideSerializer(serializers.ModelSerializer):
+@extend_schema_field(CODE_SCHEMA)
+class CodeField(serializers.SlugRelatedField):
+    """A row named by its code: a malformed code is a 400, an unknown one a 422."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(slug_field="code", queryset=model.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(CODE_SCHEMA["pattern"], data):
+            raise serializers.ValidationError(_("Give a code, e.g. palembang."))
+        found = self.get_queryset().filter(code=data).first()
+        if found is None:
+            raise Unprocessable(
+                self.field_name,
+                _("Unknown %(field)s %(code)s.") % {"field": self.field_name, "code": repr(data)},
+            )
+        return found
+
+
+def username(help_text: str) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=help_text
+    )
+
+
+class StrictWriteMixin:
+    """Refuse a body field the serializer does not take, naming it (a misspelled field
+    would otherwise be dropped without a word)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = sorted(n for n, f in self.fields.items() if not f.read_only)
+            for name in data:
+                if name not in writable:
+                    raise serializers.ValidationError(
+                        {
+                            name: _("Unknown field; the fields are: %(fields)s.")
+                            % {"fields": ", ".join(writable)}
+                        }
+                    )
+        return super().to_internal_value(data)
+
+
+class OverrideSerializer(StrictWriteMixin, serializers.ModelSerializer):
     """An override: a stage or service forced open or closed at an office."""
 
-    office = by_code(Office)
-    stage = by_code(Stage, required=False, allow_null=True, help_text="A stage, or…")
-    service = by_code(Service, required=False, allow_null=True, help_text="…a service.")
+    office = CodeField(Office)
+    stage = CodeField(Stage, required=False, help_text="A stage, or…")
+    service = CodeField(Service, required=False, help_text="…a service (exactly one).")
     state = serializers.ChoiceField(ForcedState.choices)
     reason = serializers.CharField(max_length=500)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    cleared_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = username("The staff account that made it.")
+    cleared_by = username("The staff account that cleared it; null while in force.")
 
     class Meta:
         model = Override
@@ -236,16 +283,21 @@ class OverrideSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "cleared_at"]
         extra_kwargs = {"expires_at": {"required": False, "allow_null": True}}
 
+    def validate(self, attrs: dict) -> dict:
+        if ("stage" in attrs) == ("service" in attrs):
+            raise serializers.ValidationError({"stage": _("Give either a stage or a service.")})
+        return attrs
 
-class ClosureSerializer(serializers.ModelSerializer):
+
+class ClosureSerializer(StrictWriteMixin, serializers.ModelSerializer):
     """An office closed as a whole for a window."""
 
-    office = by_code(Office)
+    office = CodeField(Office)
     reason = serializers.CharField(max_length=500)
     starts_at = serializers.DateTimeField(required=False, help_text="Default: now.")
     ends_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Open-ended.")
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    cleared_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = username("The staff account that made it.")
+    cleared_by = username("The staff account that ended it; null until then.")
 
     class Meta:
         model = OfficeClosure
@@ -263,7 +315,7 @@ class ClosureSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "cleared_at"]
 
 
-class DeclarationSerializer(serializers.Serializer):
+class DeclarationSerializer(StrictWriteMixin, serializers.Serializer):
     """A system's state declared by hand; it wins over the poller until cleared."""
 
     state = serializers.ChoiceField(SystemState.choices)
@@ -272,7 +324,7 @@ class DeclarationSerializer(serializers.Serializer):
 
 class DeclaredSystemSerializer(serializers.ModelSerializer):
     source = serializers.ChoiceField(StateSource.choices, read_only=True)
-    manual_actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    manual_actor = username("The staff account that declared it; null when none.")
 
     class Meta:
         model = UpstreamSystem

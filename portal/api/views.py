@@ -53,6 +53,7 @@ from .auth import AnonReadThrottle
 from .errors import NotFound
 from .params import (
     NewestFirstCursorPagination,
+    activate_language,
     by_code,
     check_parameters,
     choice,
@@ -70,14 +71,31 @@ LANG = OpenApiParameter(
     "Codes and states are never translated.",
 )
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
+MOMENT = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
 SINCE = OpenApiParameter(
-    "since", OpenApiTypes.STR, description="ISO 8601 date or date-time (inclusive; naive = WIB)."
+    "since", MOMENT, description="RFC 3339 date or date-time (inclusive; a date is its start)."
 )
-UNTIL = OpenApiParameter("until", OpenApiTypes.STR, description="ISO 8601 (exclusive).")
-CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next`/`previous`.")
+UNTIL = OpenApiParameter("until", MOMENT, description="RFC 3339 date or date-time (exclusive).")
+CURSOR = OpenApiParameter(
+    "cursor",
+    {"type": "string", "minLength": 1},
+    description="From `next`/`previous`; one this API did not give out is a 422.",
+)
 PAGE_SIZE = OpenApiParameter(
-    "page_size", OpenApiTypes.INT, description="1–500, default 50.", required=False
+    "page_size",
+    {"type": "integer", "minimum": 1, "maximum": NewestFirstCursorPagination.max_page_size},
+    description="Default 50.",
 )
+# Codes are lower-case words joined by hyphens; a well-formed code that names nothing is 422.
+CODE_PATTERN = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 50}
+
+
+def code_filter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, CODE_PATTERN, description=f"A {name} code; an unknown one is a 422."
+    )
 
 
 def respond_document(
@@ -100,6 +118,10 @@ class PublicReadMixin:
     authentication_classes: list = []
     permission_classes: list = []
     throttle_classes = [AnonReadThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        activate_language(request)
+        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -208,10 +230,7 @@ class EventViewSet(PublicReadMixin, viewsets.ViewSet):
     @extend_schema(
         parameters=[
             LANG,
-            *(
-                OpenApiParameter(name, OpenApiTypes.STR, description="A code.")
-                for name in EVENT_FILTERS
-            ),
+            *(code_filter(name) for name in EVENT_FILTERS),
             OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c in Cause.values if c]),
             SINCE,
             UNTIL,
@@ -278,7 +297,7 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
     """Advisories in force, and those that ended in the last 30 days, with their updates."""
 
     @extend_schema(
-        parameters=[LANG, OpenApiParameter("office", OpenApiTypes.STR, description="A code.")],
+        parameters=[LANG, code_filter("office")],
         responses={200: s.AdvisoryListSerializer},
     )
     def list(self, request: Request) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, parsers, status, viewsets
@@ -28,8 +29,8 @@ from services.snapshot import published
 
 from . import serializers as s
 from .auth import ApiTokenAuthentication, TokenPermissions, TokenReadThrottle, TokenWriteThrottle
-from .errors import NotFound, RequestTooLarge
-from .params import check_parameters
+from .errors import Gone, NotFound, RequestTooLarge
+from .params import activate_language, check_parameters
 
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
@@ -63,8 +64,9 @@ class TokenWriteMixin:
         return [TokenReadThrottle() if safe else TokenWriteThrottle()]
 
     def initial(self, request, *args, **kwargs):
+        activate_language(request)
         super().initial(request, *args, **kwargs)
-        check_parameters(request, set())
+        check_parameters(request, {"lang"})
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Token reads are conditional too, but private to the token holder."""
@@ -90,7 +92,14 @@ class TokenWriteMixin:
         return Response(self.get_serializer(rows, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
+        """One in force or coming; one cleared, ended or expired is gone (410)."""
         row = self.get_object()
+        if not self.in_force(row):
+            raise Gone(
+                "id",
+                _("%(noun)s %(id)s has ended; its history is in /api/v1/events/.")
+                % {"noun": self.noun.capitalize(), "id": pk},
+            )
         self.last_modified = newest_change([row])
         return Response(self.get_serializer(row).data)
 
@@ -117,6 +126,9 @@ class OverrideViewSet(
 
     serializer_class = s.OverrideSerializer
     noun = "override"
+
+    def in_force(self, row: Override) -> bool:
+        return Override.objects.active(timezone.now()).filter(pk=row.pk).exists()
 
     def get_queryset(self) -> QuerySet:
         rows = Override.objects.select_related("office", "stage", "service", "actor", "cleared_by")
@@ -160,6 +172,9 @@ class ClosureViewSet(
 
     serializer_class = s.ClosureSerializer
     noun = "closure"
+
+    def in_force(self, row: OfficeClosure) -> bool:
+        return OfficeClosure.objects.relevant(timezone.now()).filter(pk=row.pk).exists()
 
     def get_queryset(self) -> QuerySet:
         rows = OfficeClosure.objects.select_related("office", "actor", "cleared_by")

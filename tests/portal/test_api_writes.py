@@ -129,27 +129,32 @@ def test_clearing_an_override_reopens_the_stage_and_records_who(client, muara_en
     assert send(client, "get", "/api/v1/overrides/", token).json() == []
 
 
+# 400: the body does not match the schema; 422: it does, but names nothing known or breaks
+# a rule the schema cannot say.
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "status"),
     [
-        ({"reason": "  "}, "reason"),
-        ({"reason": None}, "reason"),
-        ({"office": "jakarta"}, "office"),
-        ({"stage": "fingerprints"}, "stage"),
-        ({"state": "partial"}, "state"),
-        ({"service": "passport-express"}, "stage"),
-        ({"stage": None}, "stage"),
-        ({"stage": "border-check"}, "stage"),
-        ({"expires_at": "2020-01-01T00:00:00+07:00"}, "expires_at"),
-        ({"expires_at": "soon"}, "expires_at"),
+        ({"reason": "  "}, "reason", 400),
+        ({"reason": None}, "reason", 400),
+        ({"office": "jakarta"}, "office", 422),
+        ({"office": "Jakarta Pusat"}, "office", 400),
+        ({"stage": "fingerprints"}, "stage", 422),
+        ({"state": "partial"}, "state", 400),
+        ({"service": "passport-express"}, "stage", 400),
+        ({"stage": None}, "stage", 400),
+        ({"stage": "border-check"}, "stage", 422),
+        ({"expires_at": "2020-01-01T00:00:00+07:00"}, "expires_at", 422),
+        ({"expires_at": "soon"}, "expires_at", 400),
+        ({"reasons": "typo"}, "reasons", 400),
+        ({"id": 7}, "id", 400),
     ],
 )
-def test_bad_override_is_400_naming_the_field_and_changes_nothing(
-    client, muara_enim, change, field
+def test_bad_override_is_refused_naming_the_field_and_changes_nothing(
+    client, muara_enim, change, field, status
 ):
     _user, token = muara_enim
     response = send(client, "post", "/api/v1/overrides/", token, {**CLOSE_PRINTING, **change})
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     assert response.json()["error"]["field"] == field
     assert not Override.objects.exists()
 
@@ -227,19 +232,24 @@ def test_closure_by_token_closes_the_office_and_ending_it_reopens(client, muara_
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "status"),
     [
-        ({"reason": ""}, "reason"),
-        ({"office": None}, "office"),
-        ({"ends_at": "2020-01-01T00:00:00Z"}, "ends_at"),
-        ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, "ends_at"),
+        ({"reason": ""}, "reason", 400),
+        ({"office": None}, "office", 400),
+        ({"ends": "2030-01-01T00:00:00Z"}, "ends", 400),
+        ({"ends_at": "2020-01-01T00:00:00Z"}, "ends_at", 422),
+        (
+            {"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"},
+            "ends_at",
+            422,
+        ),
     ],
 )
-def test_bad_closure_is_400_naming_the_field(client, muara_enim, change, field):
+def test_bad_closure_is_refused_naming_the_field(client, muara_enim, change, field, status):
     _user, token = muara_enim
     body = {"office": "muara-enim", "reason": "Banjir", **change}
     response = send(client, "post", "/api/v1/closures/", token, body)
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     assert response.json()["error"]["field"] == field
     assert not OfficeClosure.objects.exists()
 
@@ -363,3 +373,52 @@ def test_staff_may_issue_tokens_only_for_themselves(client):
     response = client.post("/admin/portal/apitoken/add/", {"name": "x", "owner": boss.pk})
     assert response.status_code == 200  # the form is shown again with an error
     assert not ApiToken.objects.filter(owner=boss).exists()
+
+
+def test_an_unknown_field_is_refused_naming_it_in_the_requested_language(client, muara_enim):
+    _user, token = muara_enim
+    body = {**CLOSE_PRINTING, "expiry": "2030-01-01T00:00:00Z"}
+    for query, words in (("?lang=en", "Unknown field"), ("?lang=id", "Kolom tidak dikenal")):
+        response = send(client, "post", f"/api/v1/overrides/{query}", token, body)
+        assert response.status_code == 400, response.content
+        error = response.json()["error"]
+        assert error["field"] == "expiry" and words in error["message"], error
+    by_header = client.post(
+        "/api/v1/overrides/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Unknown field" in by_header.json()["error"]["message"]
+    assert not Override.objects.exists()
+
+
+def test_a_framework_message_follows_the_language_too(client, muara_enim):
+    _user, token = muara_enim
+    body = {**CLOSE_PRINTING, "state": None}
+    english = send(client, "post", "/api/v1/overrides/?lang=en", token, body).json()["error"]
+    indonesian = send(client, "post", "/api/v1/overrides/?lang=id", token, body).json()["error"]
+    assert english["field"] == indonesian["field"] == "state"
+    assert english["message"] == "This field may not be null."
+    assert indonesian["message"] != english["message"]
+
+
+def test_an_override_ended_is_gone_but_deleting_again_changes_nothing(client, muara_enim):
+    _user, token = muara_enim
+    created = send(client, "post", "/api/v1/overrides/", token, CLOSE_PRINTING).json()
+    path = f"/api/v1/overrides/{created['id']}/"
+    assert send(client, "get", path, token).status_code == 200
+    assert send(client, "delete", path, token).status_code == 200
+    gone = send(client, "get", path, token)
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "gone"
+    again = send(client, "delete", path, token)
+    assert again.status_code == 200 and again.json()["cleared_at"] == gone_cleared(created)
+
+
+def gone_cleared(created: dict) -> str:
+    return (
+        Override.objects.get(pk=created["id"])
+        .cleared_at.astimezone(timezone.get_current_timezone())
+        .isoformat()
+    )
