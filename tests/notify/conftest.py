@@ -3,10 +3,12 @@ signatures, both on free local ports; helpers to drive changes and the outbox.""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,12 +28,14 @@ class Inbox:
     """What the SMTP server accepted."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(parsed)  # type: ignore[arg-type]
+            self.arrived.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -41,18 +45,24 @@ class Inbox:
 
 @pytest.fixture
 def smtp(settings) -> Iterator[Inbox]:
-    """An SMTP server the portal sends through (EMAIL_* as production would set them)."""
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield inbox
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on a free local port (EMAIL_* point at it as production's would)."""
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     try:
-        yield inbox
+        yield inbox, port
     finally:
         controller.stop()
 
@@ -63,6 +73,7 @@ class Received:
     body: bytes
     verified: dict | None
     status: int
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 class Receiver:
@@ -95,6 +106,7 @@ class Receiver:
         return Handler
 
     def handle(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
+        at = time.monotonic()
         headers = dict(request.headers.items())
         try:
             verified = StandardWebhook(self.secret).verify(body, headers)
@@ -110,7 +122,7 @@ class Receiver:
         if self.delay:
             threading.Event().wait(self.delay)
         with self.lock:
-            self.requests.append(Received(headers, body, verified, status))
+            self.requests.append(Received(headers, body, verified, status, at))
         try:
             request.send_response(status)
             request.send_header("Content-Length", "0")
