@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Office, OfficeMembership, Region, RegionMembership
+from .models import Office, OfficeMembership, Region, RegionMembership, ServiceGuidance
 
 
 def scoped_offices(request: HttpRequest) -> QuerySet[Office]:
@@ -98,6 +98,18 @@ class OfficeAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     search_fields = ["code", "name"]
     inlines = [OfficeMembershipInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "office_class", "tpi", "region", "position"]}),
+        (
+            "kontak untuk masyarakat",
+            {
+                "fields": ["address", "phone", "whatsapp", "email", "map_url"],
+                "description": "Tampil di halaman kantor. Kosongkan yang belum pasti: halaman "
+                "menyatakan bahwa kontak itu belum tercatat.",
+            },
+        ),
+        ("jam layanan", {"fields": ["timezone", "opening_hours"]}),
+    ]
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)
@@ -105,6 +117,18 @@ class OfficeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # an office's status history would go with it
+
+
+@admin.register(ServiceGuidance)
+class ServiceGuidanceAdmin(admin.ModelAdmin):
+    """What the office page advises per service and state, in both languages."""
+
+    list_display = ["service_code", "state", "text_id", "updated_at"]
+    list_filter = ["service_code", "state"]
+    search_fields = ["service_code", "text_id", "text_en"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a service and state without guidance would show nothing
 
 
 class UserOfficeMembershipInline(admin.TabularInline):

@@ -19,3 +19,16 @@ class TimeZone(models.TextChoices):
     WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
     WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
     WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
+
+
+class GuidanceState(models.TextChoices):
+    """How far a service gets at an office today, as its guidance text is chosen by.
+
+    The values are the service states of the status API (``open``, ``partial``, ``closed``,
+    ``unknown``): ``offices`` imports nothing from ``services``, so they are named here.
+    """
+
+    OPEN = "open", _("Open")
+    PARTIAL = "partial", _("Limited")
+    CLOSED = "closed", _("Closed")
+    UNKNOWN = "unknown", _("Status cannot be confirmed yet")

@@ -6,11 +6,12 @@ from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OfficeClass, TimeZone
+from .choices import GuidanceState, OfficeClass, TimeZone
 
 # Seeded by a data migration; permissions say what staff may do, memberships say where.
 OFFICE_STAFF_GROUP = "Staf kantor"
@@ -54,6 +55,14 @@ def _valid_span(pair: object) -> bool:
     except ValueError:
         return False
     return start < end
+
+
+PHONE = RegexValidator(
+    r"^\+?[0-9][0-9 ()-]{5,28}$", _("Digits, spaces, brackets or dashes, e.g. 0711 123456.")
+)
+WHATSAPP = RegexValidator(
+    r"^62[0-9]{7,13}$", _("Digits only, starting with the country code 62, e.g. 628123456789.")
+)
 
 
 def default_opening_hours() -> dict[str, list[str]]:
@@ -135,6 +144,25 @@ class Office(models.Model):
         help_text=_('Per weekday ("mon" … "sun"), a pair of local times ["08:00", "16:00"].'),
     )
     position = models.PositiveIntegerField(default=0)
+    # How the public reaches the office; blank means unknown, and the page says so.
+    phone = models.CharField(
+        max_length=30,
+        blank=True,
+        validators=[PHONE],
+        help_text=_('As dialled from a mobile phone, e.g. "0711 123456" or "+62 711 123456".'),
+    )
+    whatsapp = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[WHATSAPP],
+        help_text=_('Country code and number, digits only, e.g. "628123456789".'),
+    )
+    email = models.EmailField(blank=True)
+    map_url = models.URLField(
+        blank=True,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_("An https:// link to the office on a map."),
+    )
 
     objects = OfficeQuerySet.as_manager()
 
@@ -204,3 +232,30 @@ class OfficeClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office.code}: {self.reason}"
+
+
+class ServiceGuidance(models.Model):
+    """What to do now, for one service in one state: what to bring, whether to postpone,
+    what happens to an application already started. Staff edit it; both languages."""
+
+    service_code = models.SlugField(
+        help_text=_('The service\'s code, e.g. "passport-regular".'),
+    )
+    state = models.CharField(max_length=10, choices=GuidanceState.choices)
+    text_id = models.TextField(help_text=_("In Bahasa Indonesia."))
+    text_en = models.TextField(blank=True, help_text=_("In English; blank shows the Indonesian."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["service_code", "state"]
+        verbose_name_plural = "service guidance"
+        constraints = [
+            models.UniqueConstraint(fields=["service_code", "state"], name="unique_guidance")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_code} · {self.get_state_display()}"
+
+    def text_in(self, language: str) -> str:
+        """The text in ``language``, the Indonesian one when there is no other."""
+        return self.text_en if language == "en" and self.text_en else self.text_id

@@ -8,11 +8,13 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from offices.models import Office
+from services.choices import SystemState
 from services.models import Stage, UpstreamSystem
 
 from .choices import AdvisoryPhase, AdvisorySeverity
@@ -24,6 +26,11 @@ class AdvisoryQuerySet(models.QuerySet):
         return self.filter(published_at__isnull=False, published_at__lte=now).filter(
             Q(published_until__isnull=True) | Q(published_until__gt=now)
         )
+
+    def ever_published(self, now: datetime) -> AdvisoryQuerySet:
+        """Advisories the public has seen by ``now``, ended ones included (their pages stay,
+        as the feed and the v2 API keep linking to them)."""
+        return self.filter(published_at__isnull=False, published_at__lte=now)
 
 
 class Advisory(models.Model):
@@ -48,6 +55,16 @@ class Advisory(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set on the draft the portal opens when a system goes down: it follows that system
+    # (updated as it recovers, resolved when it is up again).
+    drafted_for = models.ForeignKey(
+        UpstreamSystem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Drafted by the portal for this system's outage; it follows the system's state.",
+    )
 
     objects = AdvisoryQuerySet.as_manager()
 
@@ -57,6 +74,36 @@ class Advisory(models.Model):
 
     def __str__(self) -> str:
         return self.title_id
+
+    def clean(self) -> None:
+        """Refuse publishing a drafted outage advisory that the system's state contradicts."""
+        system = self.drafted_for
+        if (
+            system is not None
+            and self.published_at is not None
+            and self.phase != AdvisoryPhase.RESOLVED
+            and system.state == SystemState.UP
+        ):
+            raise ValidationError(
+                f"{system.name} sudah berfungsi normal: advisory ini tidak dapat ditayangkan "
+                "sebagai gangguan. Ubah fasenya menjadi selesai."
+            )
+
+    def ended_at(self, now: datetime) -> datetime | None:
+        """When the advisory ended (resolved, or its publication over); None while it runs."""
+        if self.phase == AdvisoryPhase.RESOLVED:
+            return self.resolved_at
+        if self.published_until is not None and self.published_until <= now:
+            return self.published_until
+        return None
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When it was resolved: its latest "resolved" update, else its last change."""
+        if self.phase != AdvisoryPhase.RESOLVED:
+            return None
+        resolved = [u.at for u in self.updates.all() if u.phase == AdvisoryPhase.RESOLVED]
+        return max(resolved, default=self.updated_at)
 
 
 class AdvisoryUpdate(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from services.snapshot import Published
 
@@ -44,7 +45,7 @@ def opening_hours_rows(raw: object, tz: ZoneInfo) -> list[dict]:
 
 @dataclass(frozen=True)
 class Bar:
-    level: str  # CSS class: off, none, s0…s4, unk
+    level: str  # CSS class: off, none, unk, or c0…c20 (closed share in 5 % steps)
     text: str
 
 
@@ -75,7 +76,9 @@ def history_row(stage: dict, days: Sequence[history.DayFigure]) -> dict:
         "summary": history_summary(days),
         "bars": format_html_join(
             "",
-            '<li class="{}" tabindex="0"><span class="tip">{}</span></li>',
+            # No tab stop per day: the page script makes each stage's bars one tab stop with
+            # arrow keys; without it the figures are read from the list.
+            '<li class="{}"><span class="tip">{}</span></li>',
             ((bar.level, bar.text) for bar in bars),
         ),
     }
@@ -131,19 +134,39 @@ def history_bar(figure: history.DayFigure, day: str | None = None) -> Bar:
 
 
 def shade(share: float, unknown_seconds: int) -> str:
-    """The CSS class of a day: s0 (open all hours) to s4 (closed over three quarters)."""
+    """The CSS class of a day: the closed share in 5 % steps, c0 (open all hours) to c20
+    (closed all hours); a day closed at all is never drawn as open, nor open as closed."""
     if share == 0:
-        return "unk" if unknown_seconds else "s0"
-    return f"s{min(4, 1 + int(share * 4 - 1e-9))}"
+        return "unk" if unknown_seconds else "c0"
+    return f"c{min(19 if share < 1 else 20, max(1, round(share * 20)))}"
 
 
 def history_summary(days: Sequence[history.DayFigure]) -> str:
-    """The whole period in one sentence."""
+    """The period in one sentence: the closed share of the office hours with data only, and
+    over how many days with data."""
     known = sum(d.known_seconds for d in days)
+    covered = sum(1 for d in days if d.known_seconds)
     if not known:
         return _("No data for the last %(days)s days yet.") % {"days": len(days)}
     closed = sum(d.closed_seconds for d in days)
-    return _("Closed %(share)s of office hours in the last %(days)s days.") % {
+    return ngettext(
+        "Closed %(share)s of the %(hours)s of office time with data, on %(covered)s day "
+        "with data of the last %(days)s.",
+        "Closed %(share)s of the %(hours)s of office time with data, on %(covered)s days "
+        "with data of the last %(days)s.",
+        covered,
+    ) % {
         "share": percent(closed, known),
+        "hours": duration(known),
+        "covered": covered,
         "days": len(days),
     }
+
+
+def duration(seconds: int) -> str:
+    """A length of time in words: "9 minutes", "41 hours"."""
+    if seconds < 3600:
+        minutes = max(1, round(seconds / 60))
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+    hours = round(seconds / 3600)
+    return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}

@@ -6,10 +6,9 @@ no database, no request.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -18,8 +17,6 @@ from services.choices import Cause, ServiceState, StageState
 from services.gating import ServiceStatus, StageStatus
 from services.snapshot import OfficeInfo, Published
 
-from .choices import AdvisoryPhase, AdvisorySeverity
-from .models import Advisory
 from .status import localized
 from .templatetags.portal_tags import (
     HELD,
@@ -54,6 +51,16 @@ class Step:
     state: str  # open, waiting, closed, unknown, or held (open, but out of reach today)
     waiting_for: tuple[str, ...] = ()
     reason: str = ""
+    held_by: str = ""  # held: the stage the service waits for
+    unconfirmed: bool = False  # stale: ``state`` is the last known one
+
+
+# What a stage is called within a service, where the stage's own name would mislead.
+def step_names() -> dict[tuple[str, str], str]:
+    return {
+        ("foreign-stay-permit", "printing"): _("Stay permit issuance"),
+        ("foreign-stay-permit", "cekal-check"): _("Approval (cekal check)"),
+    }
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,10 @@ class ServiceCard:
     state: str
     steps: list[Step]
     sentences: list[str]
+    guidance_state: str = ""  # the state whose guidance applies (stale: the last known)
+
+
+LastKnown = dict[str, tuple[str, object]]  # stage code -> (last recorded state, since)
 
 
 def step_state(code: str, service: ServiceStatus, stage: StageStatus) -> str:
@@ -83,23 +94,40 @@ def service_card(
     stages: dict[str, StageStatus],
     names: dict[str, str],
     bundle: Published,
+    last_known: LastKnown | None = None,
 ) -> ServiceCard:
     """A service with its stages in order and what a visitor can do today, in words."""
-    steps = [
-        Step(
-            code,
-            names.get(code, code),
-            step_state(code, service, stages[code]),
-            stages[code].waiting_for,
-            stages[code].reason,
-        )
-        for code in (*service.available_stages, *service.waiting_stages)
-        if code in stages
-    ]
+    own = step_names()
+    named = {c: own.get((service.code, c), names.get(c, c)) for c in stages}
+    held_by = named.get(service.blocked_stage or "", "")
+    steps = []
+    for code in (*service.available_stages, *service.waiting_stages):
+        if code not in stages:
+            continue
+        stage, state = stages[code], step_state(code, service, stages[code])
+        known = (last_known or {}).get(code)
+        if state == ServiceState.UNKNOWN and known:
+            steps.append(Step(code, named[code], known[0], unconfirmed=True))
+            continue
+        steps.append(Step(code, named[code], state, stage.waiting_for, stage.reason, held_by))
     name = localized(bundle.service_names.get(service.code, (service.code, service.code)))
     return ServiceCard(
-        service.code, name, service.state, steps, service_sentences(service, steps, bundle)
+        service.code,
+        name,
+        service.state,
+        steps,
+        service_sentences(service, steps, bundle),
+        guidance_state(service, steps),
     )
+
+
+def guidance_state(service: ServiceStatus, steps: list[Step]) -> str:
+    """The state whose guidance fits: the service's, or when stale, the last known one."""
+    if service.state != ServiceState.UNKNOWN or not steps or not steps[0].unconfirmed:
+        return service.state
+    if all(s.state == ServiceState.OPEN for s in steps):
+        return ServiceState.OPEN
+    return ServiceState.PARTIAL if steps[0].state == ServiceState.OPEN else ServiceState.CLOSED
 
 
 def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Published) -> list[str]:
@@ -111,6 +139,8 @@ def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Publish
             return [_("Closed by the office: %(reason)s") % {"reason": service.reason}]
         return [_("Closed by the office.")]
     doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
+    if steps and steps[0].unconfirmed:
+        return [unconfirmed_sentence(service, steps, doable)]
     if doable:
         lead = _("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}
     elif service.state == ServiceState.UNKNOWN:
@@ -120,10 +150,21 @@ def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Publish
     return [lead, *step_explanations(steps, bundle)]
 
 
+def unconfirmed_sentence(service: ServiceStatus, steps: list[Step], doable: list[str]) -> str:
+    """What was last known of a service whose state cannot be confirmed now."""
+    if all(s.state == ServiceState.OPEN for s in steps):
+        return _("Not confirmed now; last known: the whole service was open.")
+    if doable and steps[0].state == ServiceState.OPEN:
+        return _("Not confirmed now; last known, you could do: %(stages)s.") % {
+            "stages": ", ".join(doable)
+        }
+    return _("Not confirmed now; last known: this service could not be started.")
+
+
 def step_explanations(steps: list[Step], bundle: Published) -> list[str]:
     """Why the steps that are not open are not, grouped by cause."""
     groups = [
-        (WAITING, _("%(stages)s: waiting for %(systems)s to recover.")),
+        (WAITING, _("%(stages)s: waiting for %(systems)s to recover; come back after that.")),
         (
             ServiceState.UNKNOWN,
             _("%(stages)s: status cannot be confirmed yet, no recent data from %(systems)s."),
@@ -141,6 +182,13 @@ def step_explanations(steps: list[Step], bundle: Published) -> list[str]:
         for s in steps
         if s.state == ServiceState.CLOSED and s.reason
     ]
+    held = [sentence_case(s.name) for s in steps if s.state == HELD]
+    blockers = [sentence_case(s.name) for s in steps if s.state not in (HELD, ServiceState.OPEN)]
+    if held and blockers:
+        sentences.append(
+            _("%(stages)s: open, but this service waits for %(blockers)s.")
+            % {"stages": capitalize(join_words(held)), "blockers": join_words(blockers)}
+        )
     return sentences
 
 
@@ -169,21 +217,41 @@ def headline(cards: Sequence[ServiceCard], stale: bool, bundle: Published) -> st
         )
     if state == ServiceState.OPEN:
         return _("All immigration services are open as usual.")
-    waiting = {s.code: s for c in cards for s in c.steps if s.state == WAITING}
+    waiting: dict[str, Step] = {}
+    for step in (s for c in cards for s in c.steps if s.state == WAITING):
+        waiting.setdefault(step.code, step)  # named as the first service names it
     systems = systems_phrase((code for s in waiting.values() for code in s.waiting_for), bundle)
+    staff = staff_sentence(cards)
     if state == ServiceState.CLOSED:
         if waiting:
-            return _(
-                "Immigration services are stopped for now: waiting for %(systems)s to recover."
-            ) % {"systems": systems}
-        return _("Immigration services are closed for now.")
+            return (
+                _("Immigration services are stopped for now: waiting for %(systems)s to recover.")
+                % {"systems": systems}
+                + staff
+            )
+        return _("Immigration services are closed for now.") + staff
     if waiting:
         stages = join_words([sentence_case(s.name) for s in waiting.values()])
-        return _("Services are limited: %(stages)s must wait for %(systems)s to recover.") % {
-            "stages": stages,
-            "systems": systems,
-        }
-    return _("Some services are limited by office decision; see the details below.")
+        return (
+            _("Services are limited: %(stages)s must wait for %(systems)s to recover.")
+            % {
+                "stages": stages,
+                "systems": systems,
+            }
+            + staff
+        )
+    return _("Some services are limited by office decision; see the details below.") + staff
+
+
+def staff_sentence(cards: Sequence[ServiceCard]) -> str:
+    """The stages the office itself closed, as a sentence of the headline ("" for none)."""
+    closed: dict[str, str] = {}
+    for step in (s for c in cards for s in c.steps if s.state == ServiceState.CLOSED):
+        closed.setdefault(step.code, step.name)
+    if not closed:
+        return ""
+    stages = capitalize(join_words([sentence_case(name) for name in closed.values()]))
+    return " " + _("%(stages)s: closed by the office.") % {"stages": stages}
 
 
 @dataclass
@@ -200,7 +268,11 @@ class OfficeView:
 
 
 def office_views(
-    document: dict, bundle: Published, region: str = "", only: str = ""
+    document: dict,
+    bundle: Published,
+    region: str = "",
+    only: str = "",
+    last_known: dict[str, LastKnown] | None = None,
 ) -> list[OfficeView]:
     """Each office of the document (of one region, or only one office, when given), its
     services and its stages."""
@@ -215,7 +287,8 @@ def office_views(
             continue
         stages = {s.code: s for s in status.stages}
         names = {s["code"]: s["name"] for s in office["stages"]}
-        services = [service_card(s, stages, names, bundle) for s in status.services]
+        known = (last_known or {}).get(office["code"])
+        services = [service_card(s, stages, names, bundle, known) for s in status.services]
         views.append(
             OfficeView(
                 code=office["code"],
@@ -223,7 +296,7 @@ def office_views(
                 class_label=class_label(office["office_class"]),
                 tpi=office["tpi"],
                 services=services,
-                stages=[stage_row(s, stages.get(s["code"])) for s in office["stages"]],
+                stages=[stage_row(s, stages.get(s["code"]), known) for s in office["stages"]],
                 state=overall_state(services, document["stale"]),
                 region_code=region_code(info),
                 region=info.region,
@@ -256,11 +329,15 @@ def region_views(offices: Iterable[OfficeView]) -> list[RegionView]:
     return sorted(regions.values(), key=lambda r: (r.name, r.code))
 
 
-def stage_row(stage: dict, status: StageStatus | None) -> dict:
-    """A stage of the document, with the word a visitor sees for it."""
+def stage_row(stage: dict, status: StageStatus | None, last_known: LastKnown | None) -> dict:
+    """A stage of the document, with the word a visitor sees for it (stale: the last known
+    state and since when, marked unconfirmed)."""
     shown = stage["state"]
     if status and status.state == StageState.CLOSED and status.cause not in STAFF_CAUSES:
         shown = WAITING
+    known = (last_known or {}).get(stage["code"])
+    if shown == StageState.UNKNOWN and known:
+        return {**stage, "shown": known[0], "since": known[1], "reason": "", "unconfirmed": True}
     return {**stage, "shown": shown}
 
 
@@ -270,62 +347,3 @@ def class_label(value: str) -> str:
         return str(OfficeClass(value).label)
     except ValueError:
         return value
-
-
-def advisory_cards(document: dict, offices: Collection[str] = ()) -> dict[str, list[dict]]:
-    """The document's advisories (those for ``offices`` when given), active and resolved."""
-    cards: dict[str, list[dict]] = {"active": [], "resolved": []}
-    wanted = set(offices)
-    for advisory in document["advisories"]:
-        if wanted and advisory["offices"] and wanted.isdisjoint(advisory["offices"]):
-            continue
-        card = {
-            **advisory,
-            "phase_label": choice_label(AdvisoryPhase, advisory["phase"]),
-            "severity_label": choice_label(AdvisorySeverity, advisory["severity"]),
-        }
-        resolved = advisory["phase"] == AdvisoryPhase.RESOLVED
-        cards["resolved" if resolved else "active"].append(card)
-    return cards
-
-
-def choice_label(choices, value: str) -> str:
-    """A choice's label in the active language, or the raw value when it is not a choice."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-# --- Advisory details ---------------------------------------------------------------------
-
-
-def advisory_view(advisory: Advisory) -> dict:
-    """An advisory's text in the active language, with its timeline, newest first."""
-    english = translation.get_language() == "en"
-
-    def pick(indonesian: str, english_text: str) -> str:
-        return english_text if english and english_text else indonesian
-
-    return {
-        "id": advisory.pk,
-        "title": pick(advisory.title_id, advisory.title_en),
-        "body": pick(advisory.body_id, advisory.body_en),
-        "phase": advisory.phase,
-        "phase_label": choice_label(AdvisoryPhase, advisory.phase),
-        "severity": advisory.severity,
-        "severity_label": choice_label(AdvisorySeverity, advisory.severity),
-        "published_at": advisory.published_at,
-        "updated_at": advisory.updated_at,
-        "offices": list(advisory.offices.all()),
-        "systems": [s.name for s in advisory.systems.all()],
-        "updates": [
-            {
-                "phase": u.phase,
-                "phase_label": choice_label(AdvisoryPhase, u.phase),
-                "at": u.at,
-                "body": pick(u.body_id, u.body_en),
-            }
-            for u in advisory.updates.all()
-        ],
-    }

@@ -20,9 +20,12 @@ from .models import Advisory, AdvisoryUpdate
 
 @receiver(system_state_changed, dispatch_uid="portal.open_draft_advisory")
 def open_draft_advisory(sender, event: StatusEvent, **kwargs) -> None:
-    """When a system goes down, open a draft advisory for staff to review and publish."""
+    """When a system goes down, open a draft advisory for staff to review and publish; when
+    it recovers, the drafted advisory follows."""
     if event.new_state == SystemState.DOWN:
         draft_advisory(event.system, event.at)
+    elif event.new_state in (SystemState.UP, SystemState.DEGRADED):
+        follow_recovery(event.system, event.new_state, event.at)
 
 
 @receiver(snapshot_published, dispatch_uid="portal.prepare_status_documents")
@@ -60,6 +63,7 @@ def draft_advisory(system: UpstreamSystem, at) -> Advisory | None:
             ),
             severity=AdvisorySeverity.MAJOR,
             phase=AdvisoryPhase.INVESTIGATING,
+            drafted_for=system,
         )
         advisory.systems.add(system)
         advisory.offices.set(affected_offices(system))
@@ -71,6 +75,36 @@ def draft_advisory(system: UpstreamSystem, at) -> Advisory | None:
             at=at,
         )
     return advisory
+
+
+def follow_recovery(system: UpstreamSystem, state: str, at) -> list[Advisory]:
+    """Bring the advisories drafted for ``system`` up to date with its recovery.
+
+    Up again: resolved, saying so (a draft never shown stays a draft, resolved, so it cannot
+    be published telling of an outage that is over). Degraded: a "monitoring" update.
+    """
+    clock = timezone.localtime(at).strftime("%H.%M")
+    if state == SystemState.UP:
+        phase = AdvisoryPhase.RESOLVED
+        text_id = f"{system.name} kembali berfungsi normal sejak pukul {clock} WIB."
+        text_en = f"{system.name} has been working normally again since {clock} WIB."
+    else:
+        phase = AdvisoryPhase.MONITORING
+        text_id = f"{system.name} kembali berfungsi sebagian sejak pukul {clock} WIB."
+        text_en = f"{system.name} has been partly working again since {clock} WIB."
+    followed = []
+    with transaction.atomic():
+        drafted = open_advisories(system, timezone.now()).filter(drafted_for=system)
+        for advisory in drafted.select_for_update():
+            advisory.phase = phase
+            if phase == AdvisoryPhase.RESOLVED:
+                advisory.body_id, advisory.body_en = text_id, text_en
+            advisory.save(update_fields=["phase", "body_id", "body_en", "updated_at"])
+            AdvisoryUpdate.objects.create(
+                advisory=advisory, phase=phase, body_id=text_id, body_en=text_en, at=at
+            )
+            followed.append(advisory)
+    return followed
 
 
 def open_advisories(system: UpstreamSystem, now):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("wilayah/<slug:code>/", views.region_detail, name="region"),
     path("kantor/<slug:code>/", views.office_detail, name="office"),
+    path("cari/", views.office_search, name="search"),
     path("pengumuman/<int:pk>/", views.advisory_detail, name="advisory"),
     path("bahasa/<str:lang>/", views.choose_language, name="choose-language"),
     path("i18n/setlang/", set_language, name="set_language"),

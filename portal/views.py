@@ -22,11 +22,14 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from offices.choices import TimeZone
-from services.snapshot import Published
+from services.snapshot import Published, published
 
+from .advisories import advisory_cards, advisory_view
 from .models import Advisory
 from .office_details import history_rows, opening_hours_rows
 from .prepared import LANGS, VARY, Prepared, digest, prepare, remember, respond
@@ -34,8 +37,6 @@ from .prepared import page_language as page_language_of
 from .presentation import (
     FULL_OVERVIEW_MAX_OFFICES,
     ServiceCard,
-    advisory_cards,
-    advisory_view,
     headline,
     office_views,
     overall_state,
@@ -43,6 +44,14 @@ from .presentation import (
 )
 from .status import snapshot_version, status_entry
 from .templatetags.portal_tags import datetime_pattern
+from .visit import (
+    details_version,
+    find_offices,
+    guidance_texts,
+    last_data_at,
+    last_known_states,
+    office_contacts,
+)
 
 # What the frame around a page's main part needs (title, favicon, the page script's hooks).
 FRAME_KEYS = (
@@ -91,7 +100,13 @@ def page_context(cards: Sequence[ServiceCard], status: Prepared, document: dict)
         "poll_seconds": f"{settings.POLL_INTERVAL_SECONDS:g}",
         "stale_seconds": f"{settings.STALE_AFTER_SECONDS:g}",
         "datetime_pattern": datetime_pattern(),
+        "last_data_at": last_data_at(document) if document["stale"] else None,
     }
+
+
+def known_before(document: dict, codes: list[str] | None = None) -> dict:
+    """When the data is stale, each stage's last known state (read only then)."""
+    return last_known_states(codes) if document["stale"] else {}
 
 
 def current(request: HttpRequest) -> tuple[Published, Prepared, dict]:
@@ -122,7 +137,8 @@ def serve_page(request: HttpRequest, bundle: Published, build: Callable[[], tupl
         frame = {name: context.get(name, "") for name in FRAME_KEYS}
         frame["main"] = render_to_string(template, context, request)
         html = render_to_string("portal/page.html", frame, request)
-        variant = digest(f"{request.path_info}|{lang}|{local_dates()}", 12)
+        details = context.get("details_version", "")
+        variant = digest(f"{request.path_info}|{lang}|{local_dates()}|{details}", 12)
         return Prepared.of(
             html.encode(),
             etag=f'W/"{snapshot_version(bundle)}-{variant}"',
@@ -178,15 +194,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        offices = office_views(document, bundle)
+        national = len(bundle.offices) > FULL_OVERVIEW_MAX_OFFICES
+        known = {} if national else known_before(document)
+        offices = office_views(document, bundle, last_known=known)
         cards = [c for o in offices for c in o.services]
-        national = len(offices) > FULL_OVERVIEW_MAX_OFFICES
         return "portal/overview.html", {
             **page_context(cards, status, document),
             "headline": headline(cards, document["stale"], bundle),
             "offices": offices,
             "regions": region_views(offices) if national else [],
             "advisories": advisory_cards(document),
+            "total_offices": len(bundle.offices),
+            "details_version": details_version(known),
         }
 
     return serve_page(request, bundle, build)
@@ -198,7 +217,9 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        offices = office_views(document, bundle, region=code)
+        codes = [c for c, info in bundle.offices.items() if info.region_code == code]
+        known = known_before(document, codes)
+        offices = office_views(document, bundle, region=code, last_known=known)
         if not offices:
             raise Http404(code)
         region = region_views(offices)[0]
@@ -209,6 +230,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "headline": headline(cards, document["stale"], bundle),
             "advisories": advisory_cards(document, offices=[o.code for o in region.offices]),
+            "details_version": details_version(known),
         }
 
     return serve_page(request, bundle, build)
@@ -220,10 +242,13 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
     bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:
-        office = next(iter(office_views(document, bundle, only=code)), None)
         info = bundle.offices.get(code)
+        known = known_before(document, [code]) if info else {}
+        office = next(iter(office_views(document, bundle, only=code, last_known=known)), None)
         if office is None or info is None:
             raise Http404(code)
+        contacts = office_contacts(code)
+        guidance = guidance_texts(request.LANGUAGE_CODE)
         return "portal/office.html", {
             **page_context(office.services, status, document),
             "title": office.name,
@@ -234,6 +259,12 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
             "advisories": advisory_cards(document, offices=(code,)),
             "hours": opening_hours_rows(info.opening_hours, ZoneInfo(info.timezone)),
             "history": history_rows(office, info, bundle),
+            "contacts": contacts,
+            "contacts_known": any(c.href for c in contacts),
+            "guidance": {
+                c.code: guidance.get((c.code, c.guidance_state), "") for c in office.services
+            },
+            "details_version": details_version(known, contacts, guidance),
         }
 
     return serve_page(request, bundle, build)
@@ -242,8 +273,9 @@ def office_detail(request: HttpRequest, code: str) -> HttpResponse:
 @page_language
 def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One advisory: its text and the timeline of its updates."""
+    now = timezone.now()
     advisory = (
-        Advisory.objects.published(timezone.now())
+        Advisory.objects.ever_published(now)
         .prefetch_related("offices", "systems", "updates")
         .filter(pk=pk)
         .first()
@@ -254,12 +286,35 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     def build() -> tuple[str, dict]:
         cards = [c for o in office_views(document, bundle) for c in o.services]
-        view = advisory_view(advisory)
+        view = advisory_view(advisory, now)
         return "portal/advisory.html", {
             **page_context(cards, status, document),
             "title": view["title"],
             "advisory": view,
+            "details_version": details_version(view["ended_at"]),
         }
 
     # Staff change advisories in the admin, which publishes a new snapshot.
     return serve_page(request, bundle, build)
+
+
+@page_language
+def office_search(request: HttpRequest) -> HttpResponse:
+    """Find an office by words of its name, city, region or address; without words, every
+    office by name (a jump list). A plain GET form, so it works without JavaScript."""
+    query = request.GET.get("q", "")[:100].strip()
+    bundle = published()
+    found = find_offices(query, bundle.offices)
+    response = render(
+        request,
+        "portal/search.html",
+        {
+            "query": query,
+            "found": found,
+            "total": len(bundle.offices),
+            "title": _("Find an office"),
+        },
+    )
+    patch_cache_control(response, public=True, max_age=int(settings.POLL_INTERVAL_SECONDS))
+    patch_vary_headers(response, ["Cookie"])
+    return response

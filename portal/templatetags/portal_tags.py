@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -117,12 +119,49 @@ def iso(value: datetime | str | None) -> str:
 
 
 @register.inclusion_tag("portal/_badge.html")
-def badge(state: str, kind: str = "") -> dict:
-    """An icon and a word for a state (words, not colours: DESIGN.md §3)."""
+def badge(state: str, kind: str = "", word: str = "", unconfirmed: bool = False) -> dict:
+    """An icon and a word for a state (words, not colours: DESIGN.md §3); ``word`` says it
+    more precisely, ``unconfirmed`` marks a last known state."""
     shown = shown_state(state, kind)
     return {
         "state": shown.value,
-        "word": shown.label(get_language()),
+        "word": word or shown.label(get_language()),
         "icon": shown.icon.value,
         "tone": shown.tone.value,
+        "unconfirmed": unconfirmed,
     }
+
+
+@register.simple_tag
+def change_said(thing: str, office: str, state: str) -> str:
+    """What the live region says when ``thing`` at ``office`` turns ``state``."""
+    if state == VisitorState.UNKNOWN:
+        return _("%(thing)s at %(office)s can no longer be confirmed") % {
+            "thing": thing,
+            "office": office,
+        }
+    return _("%(thing)s at %(office)s is now %(state)s") % {
+        "thing": thing,
+        "office": office,
+        "state": state_word(state).lower(),
+    }
+
+
+@register.filter
+def held_word(name: str) -> str:
+    """The badge word of a stage that is open but waits for ``name``."""
+    return _("Waiting for %(stage)s") % {"stage": sentence_case(name)}
+
+
+@register.filter
+def id_term(text: str) -> SafeString:
+    """An Indonesian name on an English page, marked as Indonesian for screen readers."""
+    if get_language() == "id":
+        return conditional_escape(text)
+    return format_html('<span lang="id">{}</span>', text)
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> object:
+    """``mapping[key]`` in a template ("" when missing)."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""

@@ -5,8 +5,11 @@
  *    ETag the server wrote into the page. The ETag follows the content, so a 304 means the
  *    page is current: only the "Updated" time moves (from Last-Modified). A new ETag means
  *    the page shows something old: fetch the page again and swap its live parts in place.
- *    The page works completely without this script.
+ *    The page works completely without this script. An update keeps the reader's focus and
+ *    scroll position, and the live region says what changed ("Foto di … kini buka"), once.
  * 2. History bars: one tab stop per stage; the arrow keys move between days.
+ * 3. The last office this browser opened is offered first where offices are looked for
+ *    (kept in localStorage: the pages themselves stay the same for everyone).
  */
 (function () {
   "use strict";
@@ -37,10 +40,67 @@
   // portal's staleness limit by this browser's clock, the stale banner shows.
   function checkAge(iso) {
     var staleMs = Number(main.dataset.staleSeconds) * 1000;
-    var banner = document.querySelector("#live-fresh .banner.stale");
-    if (banner && staleMs && Date.now() - new Date(iso).getTime() > staleMs) {
+    var banner = document.getElementById("stale-banner");
+    if (banner && banner.hidden && staleMs && Date.now() - new Date(iso).getTime() > staleMs) {
       banner.hidden = false;
+      alertStale(banner);
     }
+  }
+
+  // The one alert of the page: said when the data turns stale while the page is open.
+  function alertStale(banner) {
+    var alerter = document.getElementById("alerter");
+    if (alerter && banner) {
+      alerter.textContent = banner.querySelector("strong").textContent;
+    }
+  }
+
+  function say(text) {
+    var announcer = document.getElementById("announcer");
+    if (announcer && text) {
+      announcer.textContent = text;
+    }
+  }
+
+  // What each announced item (a service or stage at an office) shows: key -> [state, words].
+  function announced(root) {
+    var found = {};
+    root.querySelectorAll("[data-announce]").forEach(function (item) {
+      if (!(item.dataset.announce in found)) {
+        found[item.dataset.announce] = [item.dataset.state, item.dataset.say];
+      }
+    });
+    return found;
+  }
+
+  function changes(before, after) {
+    var said = [];
+    Object.keys(after).forEach(function (key) {
+      if (key in before && before[key][0] !== after[key][0]) {
+        said.push(after[key][1]);
+      }
+    });
+    return said.join(". ");
+  }
+
+  // Where the focus is, so that the same element can have it again after a swap.
+  function focusPath(part) {
+    var active = document.activeElement;
+    if (!active || active === document.body || !part.contains(active)) {
+      return null;
+    }
+    if (active.id) {
+      return { id: active.id };
+    }
+    var all = part.querySelectorAll(active.tagName);
+    return { tag: active.tagName, index: Array.prototype.indexOf.call(all, active) };
+  }
+
+  function findAgain(part, path) {
+    if (path.id) {
+      return document.getElementById(path.id);
+    }
+    return part.querySelectorAll(path.tag)[path.index] || null;
   }
 
   function showUpdated(iso) {
@@ -63,23 +123,38 @@
     }
   }
 
+  // Swap the live parts in place, keeping what the reader has: the focused element keeps
+  // the focus and stays where it was on the screen; otherwise the scroll position stays.
   function swapLiveParts(fresh) {
-    var focusedId = document.activeElement && document.activeElement.id;
+    var before = announced(main);
+    var wasStale = !(document.getElementById("stale-banner") || {}).hidden;
+    var x = window.scrollX;
+    var y = window.scrollY;
+    var focused = null;
     main.querySelectorAll("[data-live]").forEach(function (part) {
       var next = fresh.getElementById(part.id);
       if (!next) {
         return;
       }
+      var path = focusPath(part);
+      var top = path ? document.activeElement.getBoundingClientRect().top : 0;
       part.replaceChildren.apply(part, Array.prototype.map.call(next.childNodes, function (node) {
         return document.importNode(node, true);
       }));
-    });
-    if (focusedId && document.activeElement === document.body) {
-      var again = document.getElementById(focusedId);
-      if (again) {
-        again.focus();
+      if (path) {
+        focused = { element: findAgain(part, path), top: top };
       }
+    });
+    window.scrollTo(x, y);
+    if (focused && focused.element) {
+      focused.element.focus({ preventScroll: true });
+      window.scrollBy(0, focused.element.getBoundingClientRect().top - focused.top);
     }
+    var banner = document.getElementById("stale-banner");
+    if (banner && !banner.hidden && !wasStale) {
+      alertStale(banner);
+    }
+    say(changes(before, announced(main)));
   }
 
   function refreshPage() {
@@ -197,4 +272,43 @@
       items[target].focus();
     });
   });
+})();
+
+(function () {
+  "use strict";
+
+  var KEY = "portal:last-office";
+  var store;
+  try {
+    store = window.localStorage;
+  } catch (error) {
+    return;  // storage refused: nothing is offered
+  }
+  var heading = document.querySelector("h1[data-office]");
+  if (heading && store) {
+    store.setItem(KEY, JSON.stringify({
+      code: heading.dataset.office, name: heading.textContent.trim(), url: location.pathname
+    }));
+    return;
+  }
+  var slot = document.getElementById("last-office");
+  var raw = store && store.getItem(KEY);
+  if (!slot || !raw) {
+    return;
+  }
+  var last;
+  try {
+    last = JSON.parse(raw);
+  } catch (error) {
+    return;
+  }
+  if (!last || typeof last.url !== "string" || !/^\/kantor\/[a-z0-9-]+\/$/.test(last.url)) {
+    return;
+  }
+  var link = document.createElement("a");
+  link.href = last.url;
+  link.textContent = String(last.name || last.code);
+  slot.textContent = slot.dataset.label + " ";
+  slot.appendChild(link);
+  slot.hidden = false;
 })();

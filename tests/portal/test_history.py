@@ -147,12 +147,15 @@ def test_opening_hours_are_parsed_leniently(raw, expected):
     [
         (DayFigure(FRIDAY, 0, 0, 0, 0), "off", "Jumat, 21 Juni 2024: tidak ada jam layanan"),
         (DayFigure(FRIDAY, 100, 0, 0, 0), "none", "Jumat, 21 Juni 2024: belum ada data"),
-        (DayFigure(FRIDAY, 100, 100, 0, 0), "s0", "Jumat, 21 Juni 2024: tutup 0% dari jam layanan"),
-        (DayFigure(FRIDAY, 100, 100, 20, 0), "s1", "tutup 20% dari jam layanan"),
-        (DayFigure(FRIDAY, 100, 100, 45, 0), "s2", "tutup 45% dari jam layanan"),
-        (DayFigure(FRIDAY, 100, 100, 75, 0), "s3", "tutup 75% dari jam layanan"),
-        (DayFigure(FRIDAY, 100, 100, 100, 0), "s4", "tutup 100% dari jam layanan"),
-        (DayFigure(FRIDAY, 1000, 1000, 1, 0), "s1", "tutup <1% dari jam layanan"),
+        (DayFigure(FRIDAY, 100, 100, 0, 0), "c0", "Jumat, 21 Juni 2024: tutup 0% dari jam layanan"),
+        # The closed part is drawn at its share, in 5 % steps: 7 % is not drawn as a quarter.
+        (DayFigure(FRIDAY, 100, 100, 7, 0), "c1", "tutup 7% dari jam layanan"),
+        (DayFigure(FRIDAY, 100, 100, 20, 0), "c4", "tutup 20% dari jam layanan"),
+        (DayFigure(FRIDAY, 100, 100, 45, 0), "c9", "tutup 45% dari jam layanan"),
+        (DayFigure(FRIDAY, 100, 100, 75, 0), "c15", "tutup 75% dari jam layanan"),
+        (DayFigure(FRIDAY, 100, 100, 99, 0), "c19", "tutup 99% dari jam layanan"),
+        (DayFigure(FRIDAY, 100, 100, 100, 0), "c20", "tutup 100% dari jam layanan"),
+        (DayFigure(FRIDAY, 1000, 1000, 1, 0), "c1", "tutup <1% dari jam layanan"),
         (
             DayFigure(FRIDAY, 100, 100, 0, 30),
             "unk",
@@ -167,6 +170,36 @@ def test_each_day_is_a_shade_and_a_sentence(figure, level, words):
         bar = office_details.history_bar(figure)
     assert bar.level == level
     assert words in bar.text
+
+
+def figure_days(*figures: tuple[int, int]) -> list[DayFigure]:
+    """Days with (known seconds, closed seconds), the rest of 90 days without data."""
+    days = [DayFigure(FRIDAY, 8 * HOUR, known, closed, 0) for known, closed in figures]
+    return [DayFigure(FRIDAY, 8 * HOUR, 0, 0, 0)] * (history.DAYS - len(days)) + days
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        # Nine minutes of data: the share is of those minutes, and the sentence says so.
+        (
+            figure_days((9 * 60, 2 * 60)),
+            "Tutup 22% dari 9 menit waktu layanan yang tercatat, pada 1 hari dengan data dari "
+            "90 hari terakhir.",
+        ),
+        (
+            figure_days((8 * HOUR, 0), (8 * HOUR, 4 * HOUR)),
+            "Tutup 25% dari 16 jam waktu layanan yang tercatat, pada 2 hari dengan data dari "
+            "90 hari terakhir.",
+        ),
+        (figure_days(), "Belum ada data untuk 90 hari terakhir."),
+    ],
+)
+def test_the_summary_counts_only_the_office_hours_with_data(days, words):
+    from django.utils import translation
+
+    with translation.override("id"):
+        assert office_details.history_summary(days) == words
 
 
 # --- From StatusEvent rows ------------------------------------------------------------------
