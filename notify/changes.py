@@ -150,7 +150,7 @@ class Observed:
 
     told: list[str]
     notifications: list[int]
-    pending: int
+    started: int  # offices whose change started to settle now
 
 
 def observe(now: datetime | None = None) -> Observed:
@@ -176,8 +176,8 @@ def observe(now: datetime | None = None) -> Observed:
             if changes:
                 result.told.append(status.code)
                 result.notifications += enqueue(office, changes, bundle, now)
-            result.pending += watch.pending is not None
-    if result.pending:
+            result.started += watch.pending_since == now
+    if result.started:  # observe again when the window ends, not only at the next snapshot
         transaction.on_commit(_observe_again)
     if result.notifications:
         transaction.on_commit(lambda: _dispatch(result.notifications))

@@ -17,6 +17,7 @@ class DeliveryState(models.TextChoices):
     SENDING = "sending", "Sending"  # claimed by a worker until its lease ends
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"  # gave up after the last attempt
+    CANCELLED = "cancelled", "Cancelled"  # the subscriber left before it was sent
 
 
 class ChangeKind(models.TextChoices):

@@ -79,6 +79,9 @@ def deliver(ids: list[int]) -> Retry | None:
             row = claim(pk, now)
             if row is None:
                 continue
+            if _left(row):
+                _cancel(row)
+                continue
             if row.channel == Channel.MAIL and connection is None:
                 connection = get_connection()
             outcome = send(row, connection)
@@ -91,6 +94,18 @@ def deliver(ids: list[int]) -> Retry | None:
         return None
     first = min(r.next_attempt_at for r in retry)
     return Retry([r.pk for r in retry], max((first - timezone.now()).total_seconds(), 0.0))
+
+
+def _left(row: Notification) -> bool:
+    """A notification for a subscriber who unsubscribed after it was written."""
+    subscriber = row.subscriber
+    return subscriber is not None and row.payload.get("kind") == "change" and not subscriber.active
+
+
+def _cancel(row: Notification) -> None:
+    Notification.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
+        state=DeliveryState.CANCELLED, lease_until=None, last_error="Unsubscribed before sending."
+    )
 
 
 def _paused(pk: int) -> bool:

@@ -15,7 +15,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from notify import changes
+from notify import changes, signing
+from notify.choices import DeliveryState
 from notify.models import Notification, Subscriber
 from offices.models import OfficeClosure
 from portal.models import Advisory
@@ -267,3 +268,17 @@ def test_the_form_is_linked_from_every_office_page_and_works_without_javascript(
         assert f'href="/langganan/?kantor={code}"' in html
     form = client.get("/langganan/?kantor=muara-enim").content.decode()
     assert 'method="post"' in form and '<option value="muara-enim" selected>' in form
+
+
+def test_a_mail_written_before_unsubscribing_is_not_sent_after(client, world, clock):
+    subscriber = confirmed(client, world)
+    change(pdn="down")
+    changes.observe()
+    clock.shift(SETTLE)
+    changes.observe()  # the mail is in the outbox
+    url = signing.unsubscribe_url(subscriber)
+    Client().post(path_of(url))
+    deliver_due()
+    assert len(world.to(ADDRESS)) == 1  # the confirmation only
+    row = Notification.objects.get(payload__kind="change")
+    assert row.state == DeliveryState.CANCELLED
