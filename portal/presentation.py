@@ -72,6 +72,11 @@ class ServiceCard:
     sentences: list[str]
     guidance_state: str = ""  # the state whose guidance applies (stale: the last known)
 
+    @property
+    def unconfirmed(self) -> bool:
+        """Stale: the steps and ``guidance_state`` are the last known ones."""
+        return bool(self.steps and self.steps[0].unconfirmed)
+
 
 LastKnown = dict[str, tuple[str, object]]  # stage code -> (last recorded state, since)
 

@@ -184,8 +184,8 @@ def test_english_switch_sticks_across_pages_and_visits(browser, live_server):
     page.click("text=English")
     page.wait_for_selector("html[lang=en]")
     assert "Today you can: interview, biometrics, photo." in main_text(page)
-    page.click("text=Stages, address, opening hours and history of Kantor Imigrasi Kelas I TPI")
-    page.wait_for_selector("h2:has-text('Services today')")
+    page.click("text=Contacts, what to bring, stages, opening hours and history of Kantor Imigrasi")
+    page.wait_for_selector("h2:has-text('Today at this office')")
     assert page.get_attribute("html", "lang") == "en"
     page.goto(live_server.url + "/")
     assert "Services are limited" in main_text(page)
