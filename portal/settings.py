@@ -531,3 +531,9 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
 MIDDLEWARE.insert(
     MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "portal.admin_views.StaffTimeZoneMiddleware"
 )
+
+# Citizen pages
+# Beat asks for a poll as it starts (and once more a moment later, in case the web serving
+# the embedded simulator was not listening yet), so that the first page shows real states
+# rather than "cannot be confirmed" until the first interval has passed.
+POLL_AT_START_SECONDS = [2.0, 5.0] if env_bool("POLL_AT_START", True) else []
