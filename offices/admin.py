@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import Office, OfficeMembership, Region, RegionMembership, ServiceGuidance
 
@@ -19,7 +20,7 @@ def scoped_offices(request: HttpRequest) -> QuerySet[Office]:
 class ScopedOfficeFilter(admin.SimpleListFilter):
     """Filter by office, offering only the offices the user may act on."""
 
-    title = "kantor"
+    title = _("office")
     parameter_name = "office"
     field = "office"
 
@@ -72,16 +73,16 @@ class OfficeMembershipInline(admin.TabularInline):
     model = OfficeMembership
     extra = 0
     autocomplete_fields = ["user"]
-    verbose_name = "staf kantor"
-    verbose_name_plural = "staf kantor (boleh mengubah status kantor ini)"
+    verbose_name = _("office staff")
+    verbose_name_plural = _("office staff (may change this office's status)")
 
 
 class RegionMembershipInline(admin.TabularInline):
     model = RegionMembership
     extra = 0
     autocomplete_fields = ["user"]
-    verbose_name = "staf Kanwil"
-    verbose_name_plural = "staf Kanwil (boleh mengubah status semua kantor di wilayah ini)"
+    verbose_name = _("regional staff")
+    verbose_name_plural = _("regional staff (may change every office of this region)")
 
 
 @admin.register(Region)
@@ -101,14 +102,16 @@ class OfficeAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "office_class", "tpi", "region", "position"]}),
         (
-            "kontak untuk masyarakat",
+            _("contact for the public"),
             {
                 "fields": ["address", "phone", "whatsapp", "email", "map_url"],
-                "description": "Tampil di halaman kantor. Kosongkan yang belum pasti: halaman "
-                "menyatakan bahwa kontak itu belum tercatat.",
+                "description": _(
+                    "Shown on the office page. Leave empty what is not certain: the page says "
+                    "that contact is not on record yet."
+                ),
             },
         ),
-        ("jam layanan", {"fields": ["timezone", "opening_hours"]}),
+        (_("opening hours"), {"fields": ["timezone", "opening_hours"]}),
     ]
 
     def get_queryset(self, request):
@@ -134,15 +137,15 @@ class ServiceGuidanceAdmin(admin.ModelAdmin):
 class UserOfficeMembershipInline(admin.TabularInline):
     model = OfficeMembership
     extra = 0
-    verbose_name = "kantor"
-    verbose_name_plural = "kantor yang boleh diubah akun ini"
+    verbose_name = _("office")
+    verbose_name_plural = _("offices this account may change")
 
 
 class UserRegionMembershipInline(admin.TabularInline):
     model = RegionMembership
     extra = 0
-    verbose_name = "wilayah (Kanwil)"
-    verbose_name_plural = "wilayah yang semua kantornya boleh diubah akun ini"
+    verbose_name = _("region")
+    verbose_name_plural = _("regions whose every office this account may change")
 
 
 User = get_user_model()

@@ -84,6 +84,7 @@ class AdvisoryUpdateInline(admin.StackedInline):
     """The timeline: entries are added, never edited or removed."""
 
     model = AdvisoryUpdate
+    template = "admin/portal/advisory/timeline.html"
     extra = 0
     fields = ["phase", "body_id", "body_en", "actor", "moment"]
     readonly_fields = ["actor", "moment"]

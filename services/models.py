@@ -7,10 +7,12 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
 
+from . import states
 from .choices import (
     Cause,
     FaultMode,
@@ -21,6 +23,12 @@ from .choices import (
     StateSource,
     SystemState,
 )
+
+
+def state_word(value: str) -> str:
+    """A recorded state's word in the active language ("∅" for none)."""
+    state = states.VisitorState.lookup(value) or states.SystemState.lookup(value)
+    return state.label(get_language()) if state else value or "∅"
 
 
 class UpstreamSystem(models.Model):
@@ -184,7 +192,7 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         target = self.stage.code if self.stage_id else self.service.code
-        return f"{self.office.code}/{target} → {self.state}"
+        return f"{self.office.code}/{target} → {self.get_state_display().lower()}"
 
 
 class CurrentState(models.Model):
@@ -259,7 +267,8 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         subject = self.system.code if self.office_id is None else self.office.code
-        return f"{subject}: {self.old_state or '∅'} → {self.new_state or '∅'} ({self.cause})"
+        old, new = state_word(self.old_state), state_word(self.new_state)
+        return f"{subject}: {old} → {new} ({self.get_cause_display()})"
 
 
 class HealthObservation(models.Model):
@@ -303,7 +312,8 @@ class SimulatedPdn(models.Model):
         verbose_name_plural = _("simulated PDN")
 
     def __str__(self) -> str:
-        return f"PDN {self.status}, cekal {self.cekal}, fault {self.fault}"
+        pdn, cekal = state_word(self.status), state_word(self.cekal)
+        return f"PDN: {pdn}; cekal: {cekal}; {self.get_fault_display()}"
 
     @classmethod
     def load(cls) -> SimulatedPdn:

@@ -94,7 +94,14 @@ STAGE_AND_SERVICE_FILTERS = [("stage", LocalizedRelatedFilter), ("service", Loca
 
 
 def _domain_names() -> Names:
-    from offices.models import Office, OfficeClosure, OfficeMembership, Region, RegionMembership
+    from offices.models import (
+        Office,
+        OfficeClosure,
+        OfficeMembership,
+        Region,
+        RegionMembership,
+        ServiceGuidance,
+    )
 
     from ..models import (
         HealthObservation,
@@ -122,6 +129,21 @@ def _domain_names() -> Names:
                 "address": _("address"),
                 "timezone": _("time zone"),
                 "opening_hours": _("opening hours"),
+                "phone": _("phone"),
+                "whatsapp": _("WhatsApp"),
+                "email": _("e-mail"),
+                "map_url": _("map link"),
+            },
+        ),
+        ServiceGuidance: (
+            _("service guidance"),
+            _("service guidance"),
+            {
+                "service_code": _("service code"),
+                "state": _("state"),
+                "text_id": _("text (Indonesian)"),
+                "text_en": _("text (English)"),
+                "updated_at": _("updated at"),
             },
         ),
         OfficeMembership: (

@@ -190,7 +190,8 @@ def test_system_going_down_opens_one_unpublished_draft(django_capture_on_commit_
 def test_no_second_draft_while_one_is_open(django_capture_on_commit_callbacks):
     set_systems(pdn=SystemState.UP, cekal=SystemState.UP)
     recompute()
-    for state in (SystemState.DOWN, SystemState.UP, SystemState.DOWN):
+    # Degraded again in between: the draft follows it (monitoring) and stays open.
+    for state in (SystemState.DOWN, SystemState.DEGRADED, SystemState.DOWN):
         with django_capture_on_commit_callbacks(execute=True):
             set_systems(pdn=state, cekal=SystemState.UP)
             recompute()
