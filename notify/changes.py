@@ -83,7 +83,8 @@ def diff(old: View, new: View, office: OfficeStatus, bundle: Published) -> list[
         ChangeKind.SERVICE: {s.code: s for s in office.services},
     }
     for kind, current in statuses.items():
-        for code in sorted(set(old[kind]) | set(new[kind])):
+        gone = sorted(set(old[kind]) - set(current))
+        for code in [*current, *gone]:  # in the engine's order (stages in flow order)
             before, after = old[kind].get(code, ""), new[kind].get(code, "")
             if before != after:
                 status = current.get(code)
