@@ -537,3 +537,14 @@ MIDDLEWARE.insert(
 # the embedded simulator was not listening yet), so that the first page shows real states
 # rather than "cannot be confirmed" until the first interval has passed.
 POLL_AT_START_SECONDS = [2.0, 5.0] if env_bool("POLL_AT_START", True) else []
+# Passwords set in the admin (a staff member's own, or one reset for an office account)
+# must not be short, common, all digits or like the account's name.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]

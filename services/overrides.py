@@ -47,7 +47,7 @@ def check_system_permission(user) -> None:
 
 
 def validate_override(
-    office: Office,
+    office: Office | None,
     *,
     stage: Stage | None,
     service: Service | None,
@@ -58,8 +58,9 @@ def validate_override(
 ) -> None:
     """Raise ``ValidationError`` naming the field for an override that cannot be saved.
 
-    Each error has a code (``ERROR_CODES``) and its names as params, so the admin can say
-    it in the staff's language; the message itself is the API's English.
+    Each error has a code and its names as params, so the admin can say it in the staff's
+    language; the message itself is the API's English. Without an office, only the rules
+    that do not depend on one are checked.
     """
     errors: dict[str, ValidationError] = {}
     if (stage is None) == (service is None):
@@ -74,13 +75,17 @@ def validate_override(
         errors["expires_at"] = ValidationError(
             "The expiry must be in the future.", code="expiry_past"
         )
-    if service is not None and not service.offices.filter(pk=office.pk).exists():
+    if (
+        office is not None
+        and service is not None
+        and not service.offices.filter(pk=office.pk).exists()
+    ):
         errors["service"] = ValidationError(
             "%(office)s does not offer %(service)s.",
             code="not_offered",
             params={"office": office.name, "service": service.name_en, "target": service},
         )
-    if stage is not None and stage.tpi_only and not office.tpi:
+    if office is not None and stage is not None and stage.tpi_only and not office.tpi:
         errors["stage"] = ValidationError(
             "%(office)s has no checkpoint stage %(stage)s.",
             code="no_checkpoint",
@@ -96,7 +101,7 @@ def validate_overrides(offices: Iterable[Office], *, now: datetime, **override) 
     errors: dict[str, list[ValidationError]] = {}
     if not offices:
         errors["office"] = [ValidationError("Choose at least one office.", code="no_office")]
-    for office in offices:
+    for office in offices or [None]:
         try:
             validate_override(office, now=now, **override)
         except ValidationError as error:
