@@ -7,9 +7,11 @@ the serializers here describe them. Write bodies are validated here, and the bus
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 
+from django.db import models
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -236,9 +238,34 @@ def username(help_text: str) -> serializers.SlugRelatedField:
     )
 
 
+# WIB as a fixed offset: Asia/Jakarta's offsets before 1964 (+07:07:12 LMT, +07:30) are no
+# RFC 3339 offsets, and a write may name any moment.
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+class WIBDateTimeField(serializers.DateTimeField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default_timezone", WIB)
+        super().__init__(*args, **kwargs)
+
+
+class TextField(serializers.CharField):
+    """Text only: a number or a boolean is not taken for its string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictWriteMixin:
-    """Refuse a body field the serializer does not take, naming it (a misspelled field
-    would otherwise be dropped without a word)."""
+    """Moments in WIB; a body field the serializer does not take is refused, naming it (a
+    misspelled field would otherwise be dropped without a word)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: WIBDateTimeField,
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -261,7 +288,7 @@ class OverrideSerializer(StrictWriteMixin, serializers.ModelSerializer):
     stage = CodeField(Stage, required=False, help_text="A stage, or…")
     service = CodeField(Service, required=False, help_text="…a service (exactly one).")
     state = serializers.ChoiceField(ForcedState.choices)
-    reason = serializers.CharField(max_length=500)
+    reason = TextField(max_length=500)
     actor = username("The staff account that made it.")
     cleared_by = username("The staff account that cleared it; null while in force.")
 
@@ -293,9 +320,9 @@ class ClosureSerializer(StrictWriteMixin, serializers.ModelSerializer):
     """An office closed as a whole for a window."""
 
     office = CodeField(Office)
-    reason = serializers.CharField(max_length=500)
-    starts_at = serializers.DateTimeField(required=False, help_text="Default: now.")
-    ends_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Open-ended.")
+    reason = TextField(max_length=500)
+    starts_at = WIBDateTimeField(required=False, help_text="Default: now.")
+    ends_at = WIBDateTimeField(required=False, allow_null=True, help_text="Open-ended.")
     actor = username("The staff account that made it.")
     cleared_by = username("The staff account that ended it; null until then.")
 
@@ -319,10 +346,10 @@ class DeclarationSerializer(StrictWriteMixin, serializers.Serializer):
     """A system's state declared by hand; it wins over the poller until cleared."""
 
     state = serializers.ChoiceField(SystemState.choices)
-    reason = serializers.CharField(max_length=500)
+    reason = TextField(max_length=500)
 
 
-class DeclaredSystemSerializer(serializers.ModelSerializer):
+class DeclaredSystemSerializer(StrictWriteMixin, serializers.ModelSerializer):
     source = serializers.ChoiceField(StateSource.choices, read_only=True)
     manual_actor = username("The staff account that declared it; null when none.")
 

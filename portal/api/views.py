@@ -80,8 +80,9 @@ SINCE = OpenApiParameter(
 UNTIL = OpenApiParameter("until", MOMENT, description="RFC 3339 date or date-time (exclusive).")
 CURSOR = OpenApiParameter(
     "cursor",
-    {"type": "string", "minLength": 1},
-    description="From `next`/`previous`; one this API did not give out is a 422.",
+    {"type": "string"},
+    description="From `next`/`previous` (empty: the first page); "
+    "one this API did not give out is a 422.",
 )
 PAGE_SIZE = OpenApiParameter(
     "page_size",
