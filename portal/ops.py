@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -25,7 +25,14 @@ from django.db import connection
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from services import metrics
@@ -47,6 +54,7 @@ class OpsMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         self.routes: dict[str, str] = {}  # path -> its route pattern (bounded label values)
+        self.children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.probes: dict[str, Callable[[HttpRequest], HttpResponse]] = {
             "/healthz": healthz,
             "/readyz": readyz,
@@ -54,8 +62,8 @@ class OpsMiddleware:
         }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        given = request.headers.get("X-Request-ID", "")
-        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = given if REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
         request.request_id = rid  # for records logged after the response (django.request)
         token = request_id.set(rid)
         started = time.perf_counter()
@@ -66,12 +74,27 @@ class OpsMiddleware:
             else:
                 response = self.get_response(request)
             response["X-Request-ID"] = rid
-            route = self.route(request)
-            metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-            metrics.REQUEST_SECONDS.labels(route).observe(time.perf_counter() - started)
+            counted = self.counted(self.route(request), request.method, response.status_code)
+            counted[0].inc()
+            counted[1].observe(time.perf_counter() - started)
             return response
         finally:
             request_id.reset(token)
+
+    def counted(self, route: str, method: str, status: int) -> tuple[Counter, Histogram]:
+        """The request counter and timer of a route, method and status, looked up once:
+        finding a labelled child costs prometheus-client a lock and a tuple per call."""
+        key = (route, method, status)
+        found = self.children.get(key)
+        if found is None:
+            if len(self.children) >= self.MAX_ROUTES:
+                self.children.clear()
+            found = (
+                metrics.REQUESTS.labels(route, method, str(status)),
+                metrics.REQUEST_SECONDS.labels(route),
+            )
+            self.children[key] = found
+        return found
 
     def route(self, request: HttpRequest) -> str:
         """The URL pattern that answered (``kantor/<slug:code>/``), never the raw path."""
@@ -131,7 +154,7 @@ def check_database() -> dict:
 
 
 def check_cache() -> dict:
-    token = uuid.uuid4().hex
+    token = os.urandom(16).hex()
     cache.set("readyz", token, 10)
     if cache.get("readyz") != token:
         raise RuntimeError("the cache did not return what was just stored")

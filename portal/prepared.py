@@ -40,6 +40,7 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
+from services import metrics
 from services.snapshot import Published, published
 
 log = logging.getLogger(__name__)
@@ -151,10 +152,14 @@ def _current(bundle: Published) -> dict[tuple, Prepared]:
 
 def _shared(key: str) -> Prepared | None:
     try:
-        return cache.get(key)
+        found = cache.get(key)
     except Exception:  # the cache only saves work: a dead Redis must not fail a read
         log.warning("cache unavailable; building here", exc_info=True)
-        return None
+        found = None
+        metrics.CACHE_LOOKUPS.labels("error").inc()
+    else:
+        metrics.CACHE_LOOKUPS.labels("miss" if found is None else "hit").inc()
+    return found
 
 
 def _share(key: str, entry: Prepared) -> None:

@@ -266,8 +266,9 @@ POLL_LOCK_TIMEOUT_SECONDS = env_float("POLL_LOCK_TIMEOUT_SECONDS", 0.0)
 # Never derived from $PORT: honcho gives every Procfile process a PORT of its own, so the
 # worker's would not be the web's. `make run` passes the web's address explicitly.
 PDN_HEALTH_URL = env_str("PDN_HEALTH_URL", "http://127.0.0.1:8000/simulator/pdn/health")
-# Cekal reports through the PDN health document unless it gets a URL of its own.
-CEKAL_HEALTH_URL = env_str("CEKAL_HEALTH_URL", PDN_HEALTH_URL)
+# Cekal reports through the PDN health document unless it gets a URL of its own (unset or
+# empty, as docker-compose passes an unset variable).
+CEKAL_HEALTH_URL = env_str("CEKAL_HEALTH_URL", "") or PDN_HEALTH_URL
 HEALTH_URLS = {"pdn": PDN_HEALTH_URL, "cekal": CEKAL_HEALTH_URL}
 
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", EMBEDDED)

@@ -66,7 +66,8 @@ EVENTS = Counter(
 )
 CACHE_LOOKUPS = Counter(
     "portal_cache_lookups",
-    "Reads of prepared documents and pages from the shared cache, by result (hit or miss).",
+    "Reads of prepared documents and pages from the shared cache, by result (hit, miss, or "
+    "error: the cache did not answer and the process built its own).",
     ["result"],
 )
 

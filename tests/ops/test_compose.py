@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,36 @@ def test_compose_config_validates_and_only_the_proxy_is_published():
         assert environment["PDN_HEALTH_URL"] == REQUIRED["PDN_HEALTH_URL"]
         assert "web" in environment["ALLOWED_HOSTS"].split(",")  # the demo simulator's host
         assert {"HTTPS", "CSRF_TRUSTED_ORIGINS", "SIMULATOR_ENABLED"} <= set(environment)
+        assert environment["CEKAL_HEALTH_URL"] == ""  # unset: cekal reports through PDN's
+
+
+@pytest.mark.parametrize(
+    ("given", "polled"),
+    [
+        ("", REQUIRED["PDN_HEALTH_URL"]),
+        ("https://cekal.example.go.id/h", "https://cekal.example.go.id/h"),
+    ],
+)
+def test_the_worker_polls_cekal_where_compose_says(given, polled):
+    """compose passes an unset CEKAL_HEALTH_URL as an empty string: PDN's document then."""
+    code = "from django.conf import settings; print(settings.HEALTH_URLS['cekal'])"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "SECRET_KEY": REQUIRED["SECRET_KEY"] + "-long-enough-for-the-check-0123456789",
+        "VAR_DIR": str(ROOT / "var" / "compose-settings"),
+        "PDN_HEALTH_URL": REQUIRED["PDN_HEALTH_URL"],
+        "CEKAL_HEALTH_URL": given,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == polled
 
 
 @pytest.mark.parametrize("unset", sorted(REQUIRED))

@@ -14,7 +14,6 @@ from django.test import Client
 from django.utils import timezone
 
 from portal.ops import JsonFormatter, RequestIdFilter, request_id
-from services import metrics
 from services.models import HealthObservation, UpstreamSystem
 from services.polling import Reading, record_readings
 from tests.factories import set_systems
@@ -158,10 +157,38 @@ def test_metrics_count_requests_by_route_polls_events_and_show_system_states(
     assert sample(after, "portal_snapshot_stale") == 0
 
 
-def test_the_cache_lookup_counter_is_exported(client):
-    metrics.CACHE_LOOKUPS.labels(result="hit").inc()
-    text = client.get("/metrics").content.decode()
-    assert (sample(text, "portal_cache_lookups_total", result="hit") or 0) >= 1
+def test_cache_lookups_count_shared_hits_misses_and_errors(client, monkeypatch):
+    from django.core.cache import cache
+
+    from portal import prepared
+
+    set_systems(pdn="up", cekal="up")
+    assert client.get("/api/v1/status/").status_code == 200  # built and shared
+
+    def grown(read) -> dict[str, float]:
+        before = client.get("/metrics").content.decode()
+        prepared.forget()  # this process forgets; the shared cache remembers
+        assert read().status_code == 200
+        after = client.get("/metrics").content.decode()
+        return {
+            result: (sample(after, "portal_cache_lookups_total", result=result) or 0)
+            - (sample(before, "portal_cache_lookups_total", result=result) or 0)
+            for result in ("hit", "miss", "error")
+        }
+
+    shared = grown(lambda: client.get("/api/v1/status/"))
+    assert shared["hit"] >= 1 and shared["miss"] == 0 and shared["error"] == 0
+
+    cache.clear()
+    cold = grown(lambda: client.get("/api/v1/status/"))
+    assert cold["miss"] >= 1 and cold["hit"] == 0
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    down = grown(lambda: client.get("/api/v1/status/"))
+    assert down["error"] >= 1 and down["hit"] == 0
 
 
 def test_the_sample_alert_rules_read_metrics_the_portal_exports(client):
