@@ -349,9 +349,29 @@ class DeclarationSerializer(StrictWriteMixin, serializers.Serializer):
     reason = TextField(max_length=500)
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A state that may be absent: null rather than ""."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices, read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class DeclaredSystemSerializer(StrictWriteMixin, serializers.ModelSerializer):
+    """A system with its declaration (none: the manual fields are null)."""
+
     source = serializers.ChoiceField(StateSource.choices, read_only=True)
+    state = serializers.ChoiceField(SystemState.choices, read_only=True, help_text="In effect.")
+    manual_state = BlankAsNullChoiceField(SystemState.choices, help_text="Declared by hand.")
+    manual_reason = serializers.CharField(read_only=True, help_text='"" when none.')
     manual_actor = username("The staff account that declared it; null when none.")
+    manual_at = WIBDateTimeField(read_only=True, allow_null=True)
+    observed_state = BlankAsNullChoiceField(SystemState.choices, help_text="Last poll's.")
+    checked_at = WIBDateTimeField(
+        read_only=True, allow_null=True, help_text="Last conclusive poll."
+    )
 
     class Meta:
         model = UpstreamSystem

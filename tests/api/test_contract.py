@@ -91,12 +91,26 @@ def test_schemathesis_finds_nothing_anonymously(stack):
     assert "unique failures" not in result.stdout or " 0 unique" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: DELETE /api/v1/systems/{code}/declaration/ answers a body its schema does "
-    "not allow, and /api/v1/webhooks/ refuses schema-valid bodies (a host that does not "
-    "resolve) with 400",
-)
+WEBHOOKS = "^/api/v1/webhooks/"
+
+
 def test_schemathesis_finds_nothing_with_a_token(stack):
-    result = schemathesis(stack, "--header", f"Authorization: Bearer {stack['token']}")
+    token = ("--header", f"Authorization: Bearer {stack['token']}")
+    result = schemathesis(stack, *token, "--exclude-path-regex", WEBHOOKS)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_schemathesis_finds_nothing_in_webhooks_but_urls_that_do_not_resolve(stack):
+    # The webhooks API refuses a URL whose host does not resolve (400): the schema cannot say
+    # which hosts resolve, and generated hosts never do, so positive_data_acceptance is left
+    # out for these operations alone; every other check runs.
+    token = ("--header", f"Authorization: Bearer {stack['token']}")
+    result = schemathesis(
+        stack,
+        *token,
+        "--include-path-regex",
+        WEBHOOKS,
+        "--exclude-checks",
+        "positive_data_acceptance",
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
