@@ -155,18 +155,19 @@ class Observed:
 
 
 def observe(now: datetime | None = None) -> Observed:
-    """Compare each office's view with what was told; tell the settled changes (see above)."""
+    """Compare each office's view with what was told; tell the settled changes (see above).
+
+    The watches are locked before the snapshot is read, so that of two observers the later
+    one sees both the other's record and a snapshot at least as new.
+    """
     now = now or timezone.now()
-    bundle = published(now)
-    codes = [o.code for o in bundle.snapshot.offices]
-    advisories = advisories_by_office(now, codes)
     result = Observed([], [], 0)
     with transaction.atomic():
+        watches = {w.office_id: w for w in OfficeWatch.objects.select_for_update()}
+        bundle = published(now)
+        codes = [o.code for o in bundle.snapshot.offices]
+        advisories = advisories_by_office(now, codes)
         offices = {o.code: o for o in Office.objects.filter(code__in=codes)}
-        watches = {
-            w.office_id: w
-            for w in OfficeWatch.objects.select_for_update().filter(office__in=offices.values())
-        }
         for status in bundle.snapshot.offices:
             office = offices.get(status.code)
             if office is None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core import signing as django_signing
 from django.test import Client
 from django.utils import timezone
 
@@ -282,3 +283,14 @@ def test_a_mail_written_before_unsubscribing_is_not_sent_after(client, world, cl
     assert len(world.to(ADDRESS)) == 1  # the confirmation only
     row = Notification.objects.get(payload__kind="change")
     assert row.state == DeliveryState.CANCELLED
+
+
+def test_links_carry_no_address_and_work_only_for_the_address_they_were_made_for(
+    client, world, clock
+):
+    subscriber = confirmed(client, world)
+    token = signing.unsubscribe_token(subscriber)
+    assert django_signing.b64_decode(token.split(":")[0].encode()) == str(subscriber.pk).encode()
+    Subscriber.objects.filter(pk=subscriber.pk).update(email="orang-lain@example.id")
+    assert client.post(f"/langganan/berhenti/{token}/").status_code == 400
+    assert Subscriber.objects.get(pk=subscriber.pk).active
