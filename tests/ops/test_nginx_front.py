@@ -212,8 +212,13 @@ def test_staff_tokens_sessions_and_cookies_never_come_from_the_cache(
     with front(nginx_path, tmp_path, database_url(), settings, STALE_AFTER_SECONDS=600) as site:
         # A token read first: had it been stored, the public read after it would be a HIT.
         office = "/api/v1/offices/palembang/"
-        assert site.get(office, headers=bearer).headers["X-Cache-Status"] == "BYPASS"
-        assert site.get(office).headers["X-Cache-Status"] == "MISS"
+        personal = site.get(office, headers=bearer)
+        assert personal.headers["X-Cache-Status"] == "BYPASS"
+        public = site.get(office)
+        assert public.headers["X-Cache-Status"] == "MISS"
+        # Each request the web answered carries the id nginx gave it (the web echoes it).
+        ids = {personal.headers["X-Request-ID"], public.headers["X-Request-ID"]}
+        assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
 
         staff = requests.Session()
         login = staff.get(site.url + "/admin/login/", timeout=TIMEOUT)
