@@ -71,6 +71,7 @@ class ServiceCard:
     steps: list[Step]
     sentences: list[str]
     guidance_state: str = ""  # the state whose guidance applies (stale: the last known)
+    decision: str = ""  # today's answer, short enough for a phone's first screen
 
     @property
     def unconfirmed(self) -> bool:
@@ -123,7 +124,39 @@ def service_card(
         steps,
         service_sentences(service, steps, bundle),
         guidance_state(service, steps),
+        decision(service, steps, bundle),
     )
+
+
+def decision(service: ServiceStatus, steps: list[Step], bundle: Published) -> str:
+    """Today's answer in short: what can be done, what not yet and when to come back."""
+    doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
+    if (steps and steps[0].unconfirmed) or service.state == ServiceState.OPEN:
+        return service_sentences(service, steps, bundle)[0]
+    if service.blocked_stage is None:
+        return service_sentences(service, steps, bundle)[0]
+    parts = [_("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}] if doable else []
+    waiting = [s for s in steps if s.state in (WAITING, ServiceState.UNKNOWN)]
+    systems = systems_phrase((c for s in waiting for c in s.waiting_for), bundle)
+    if waiting and any(s.state == ServiceState.UNKNOWN for s in waiting):
+        parts.append(_("Not yet: no recent data from %(systems)s.") % {"systems": systems})
+    elif waiting and doable:
+        stages = join_words([sentence_case(s.name) for s in waiting])
+        parts.append(
+            _("Not yet: %(stages)s; come back once %(systems)s recovers.")
+            % {"stages": stages, "systems": systems}
+        )
+    elif waiting:
+        parts.append(
+            _("Not yet: waiting for %(systems)s; come back once it recovers.")
+            % {"systems": systems}
+        )
+    parts += [
+        _("%(stage)s closed by the office: %(reason)s") % {"stage": s.name, "reason": s.reason}
+        for s in steps
+        if s.state == ServiceState.CLOSED
+    ]
+    return " ".join(parts)
 
 
 def guidance_state(service: ServiceStatus, steps: list[Step]) -> str:
