@@ -54,13 +54,19 @@ SPLIT_WORDS = """() => {
   return split;
 }"""
 
-# Controls staff tap, smaller than 44 × 44 CSS pixels.
+# Controls staff tap, smaller than 44 × 44 CSS pixels (a radio button or a tick box is
+# tapped through the label around it).
 SMALL_TARGETS = """(selector) => [...document.querySelectorAll(selector)]
   .filter(el => el.offsetParent !== null)
+  .map(el => ['radio', 'checkbox'].includes(el.type) && el.closest('label') || el)
   .map(el => [el.textContent.trim() || el.value || el.name, el.getBoundingClientRect()])
   .filter(([, r]) => r.width < 44 || r.height < 44)
   .map(([name, r]) => `${name}: ${Math.round(r.width)}x${Math.round(r.height)}`)"""
-TAPPED = ".sli-tap, .submit-row input[type=submit], #login-form [type=submit], .sli-language button"
+TAPPED = (
+    ".sli-tap, .submit-row input[type=submit], #login-form [type=submit], .sli-language button,"
+    " .sli-form textarea, .sli-form input:not([type=hidden]), .sli-form select,"
+    " .form-row input:not([type=hidden]), .form-row select, .form-row textarea"
+)
 
 
 @pytest.fixture(autouse=True)
