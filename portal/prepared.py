@@ -29,7 +29,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -72,6 +72,9 @@ class Prepared:
     last_modified: datetime | None = None
     cors: bool = True
     gzipped: bytes = field(default=b"", repr=False)
+    # What the body was made from, for readers in this process (a page reads the status
+    # document without parsing it back); never shared: the shared cache keeps bytes only.
+    document: object = field(default=None, repr=False, compare=False)
 
     @cached_property
     def headers(self) -> dict[bool, dict[str, str]]:
@@ -164,7 +167,7 @@ def _shared(key: str) -> Prepared | None:
 
 def _share(key: str, entry: Prepared) -> None:
     try:
-        cache.set(key, entry, SHARED_SECONDS)
+        cache.set(key, replace(entry, document=None), SHARED_SECONDS)
     except Exception:
         log.warning("cache unavailable; not sharing", exc_info=True)
 

@@ -7,21 +7,81 @@ needs it, which shares the bytes through the cache (``portal.prepared``).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypedDict, cast
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from services.choices import Cause, ServiceState, StageState
-from services.gating import ServiceStatus, StageStatus
+from services.gating import OfficeStatus, ServiceStatus, StageStatus, SystemStatus
 from services.snapshot import Published, published
+from services.states import Cause, ServiceState, StageState
 
 from .models import Advisory
 from .prepared import LANGS, VARY, Prepared, content_version, digest, json_bytes, prepare
 
 log = logging.getLogger(__name__)
+
+
+# --- The status document, typed: the pages read it as the API sends it -----------------------
+
+
+class SystemDocument(TypedDict):
+    code: str
+    name: str
+    state: str
+    source: str
+    checked_at: str | None
+    changed_at: str | None
+
+
+class StageDocument(TypedDict):
+    code: str
+    name: str
+    state: str
+    reason: str
+    since: str | None
+
+
+class ServiceDocument(TypedDict):
+    code: str
+    name: str
+    state: str
+    available_stages: list[str]
+    waiting_stages: list[str]
+    reason: str
+
+
+class OfficeDocument(TypedDict):
+    code: str
+    name: str
+    office_class: str
+    tpi: bool
+    stages: list[StageDocument]
+    services: list[ServiceDocument]
+
+
+class AdvisoryDocument(TypedDict):
+    id: int
+    title: str
+    body: str
+    severity: str
+    phase: str
+    offices: list[str]
+    systems: list[str]
+    published_at: str | None
+    updated_at: str | None
+
+
+class StatusDocument(TypedDict):
+    generated_at: str | None
+    stale: bool
+    systems: list[SystemDocument]
+    offices: list[OfficeDocument]
+    advisories: list[AdvisoryDocument]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -54,7 +114,7 @@ def localized(names: tuple[str, str]) -> str:
     return names[1] if translation.get_language() == "en" and names[1] else names[0]
 
 
-def status_document(bundle: Published, advisories: list[dict]) -> dict:
+def status_document(bundle: Published, advisories: list[AdvisoryDocument]) -> StatusDocument:
     """The /api/v1/status/ document for the active language."""
     snap = bundle.snapshot
     return {
@@ -76,7 +136,7 @@ def status_document(bundle: Published, advisories: list[dict]) -> dict:
     }
 
 
-def _office(office, bundle: Published) -> dict:
+def _office(office: OfficeStatus, bundle: Published) -> OfficeDocument:
     info = bundle.offices[office.code]
     return {
         "code": office.code,
@@ -107,7 +167,7 @@ def _office(office, bundle: Published) -> dict:
     }
 
 
-def advisory_documents(now: datetime) -> list[dict]:
+def advisory_documents(now: datetime) -> list[AdvisoryDocument]:
     """Published advisories for the active language."""
     english = translation.get_language() == "en"
     rows = Advisory.objects.published(now).prefetch_related("offices", "systems")
@@ -133,12 +193,20 @@ def status_entry(lang: str) -> tuple[Published, Prepared]:
     return bundle, document_entry(bundle, ("v1", "status"), lang, _status_document)
 
 
-def _status_document(bundle: Published) -> dict:
+def status_of(entry: Prepared) -> StatusDocument:
+    """The status document of ``entry``: the object it was made from in the process that made
+    it, else its bytes read back (an entry from the shared cache). Every page of the snapshot
+    reads the same object: read it, never change it."""
+    document = entry.document if entry.document is not None else json.loads(entry.body)
+    return cast(StatusDocument, document)
+
+
+def _status_document(bundle: Published) -> StatusDocument:
     return status_document(bundle, advisory_documents(timezone.now()))
 
 
 def document_entry(
-    bundle: Published, key: tuple, lang: str, build: Callable[[Published], object]
+    bundle: Published, key: tuple[str, ...], lang: str, build: Callable[[Published], Any]
 ) -> Prepared:
     """The JSON of ``build(bundle)`` in ``lang``, built once per snapshot; its weak ETag is
     the document's content version, which a poll that changes nothing keeps."""
@@ -152,6 +220,7 @@ def document_entry(
             language=lang,
             vary=VARY["api"],
             last_modified=bundle.snapshot.generated_at,
+            document=document,
         )
 
     return prepare(bundle, (*key, lang), make)
@@ -167,7 +236,7 @@ def snapshot_version(bundle: Published) -> str:
 # --- Documents of the v1 read API and their cached bytes -------------------------------------
 
 
-def office_document(office, bundle: Published) -> dict:
+def office_document(office: OfficeStatus, bundle: Published) -> dict[str, Any]:
     """One office as the v1 API shows it: the status document's office and its details."""
     info = bundle.offices[office.code]
     return {
@@ -179,7 +248,7 @@ def office_document(office, bundle: Published) -> dict:
     }
 
 
-def system_document(system, bundle: Published) -> dict:
+def system_document(system: SystemStatus, bundle: Published) -> dict[str, Any]:
     """One upstream system as the v1 API shows it."""
     return {
         "code": system.code,
@@ -192,7 +261,7 @@ def system_document(system, bundle: Published) -> dict:
     }
 
 
-def snapshot_envelope(bundle: Published, **content) -> dict:
+def snapshot_envelope(bundle: Published, **content: Any) -> dict[str, Any]:
     """A document built from the snapshot: when it was computed, whether it is stale."""
     return {
         "generated_at": iso(bundle.snapshot.generated_at),

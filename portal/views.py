@@ -11,7 +11,6 @@ bytes for everyone, revalidated by its ETag and cacheable by a CDN for one poll 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -42,7 +41,7 @@ from .presentation import (
     overall_state,
     region_views,
 )
-from .status import snapshot_version, status_entry
+from .status import snapshot_version, status_entry, status_of
 from .templatetags.portal_tags import datetime_pattern
 from .visit import (
     details_version,
@@ -112,7 +111,7 @@ def known_before(document: dict, codes: list[str] | None = None) -> dict:
 def current(request: HttpRequest) -> tuple[Published, Prepared, dict]:
     """The published snapshot and its status document in the page's language."""
     bundle, status = status_entry(request.LANGUAGE_CODE)
-    return bundle, status, json.loads(status.body)
+    return bundle, status, status_of(status)
 
 
 def local_dates() -> str:

@@ -249,3 +249,26 @@ def test_an_office_page_changes_its_etag_at_midnight_in_any_time_zone(client):
         poll(timezone.now())
         after = client.get("/kantor/palembang/", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200 and after["ETag"] != before["ETag"]
+
+
+def test_pages_read_the_status_document_without_parsing_its_bytes_back():
+    """The process that builds the document keeps the object beside its bytes; the shared
+    cache keeps bytes only, and a process that takes them from there reads them back."""
+    import json
+
+    from django.core.cache import cache
+
+    from portal import prepared
+    from portal.status import status_entry, status_of
+
+    set_systems(pdn="down", cekal="up")
+    cache.clear()
+    prepared.forget()
+    _, built = status_entry("id")
+    assert status_of(built) is built.document
+    assert built.document == json.loads(built.body)
+
+    prepared.forget()  # as another process would: the entry comes from the shared cache
+    _, shared = status_entry("id")
+    assert shared.document is None and shared.body == built.body
+    assert status_of(shared) == built.document
