@@ -58,7 +58,7 @@ def test_office_staff_close_printing_and_the_public_sees_it_at_once(page, live_s
 
     log_in(page, base, "staff-palembang")
     home = page.locator("#office-palembang")
-    assert "Buka" in home.locator("tr", has_text="Pencetakan").inner_text()
+    assert "Buka" in home.locator("li[data-stage=printing]").inner_text()
 
     # The bulk action on the office list asks for a reason on a confirmation page.
     page.goto(f"{base}/admin/offices/office/")
@@ -71,8 +71,8 @@ def test_office_staff_close_printing_and_the_public_sees_it_at_once(page, live_s
 
     # The admin home, the public page and the API say so on the very next request.
     page.goto(f"{base}/admin/")
-    row = page.locator("#office-palembang tr", has_text="Pencetakan").first.inner_text()
-    assert "Tutup" in row and "override staf" in row and REASON in row
+    row = page.locator("#office-palembang li[data-stage=printing]").inner_text()
+    assert "Tutup" in row and "Penetapan staf" in row and REASON in row
     page.goto(f"{base}/")
     assert REASON in page.inner_text("main")
     printing = printing_at(page.request.get(f"{base}/api/v1/status/").json(), "palembang")
