@@ -356,11 +356,17 @@ SPECTACULAR_SETTINGS = {
         'clients. Every error is `{"error": {"code", "message", "field"}}`.'
     ),
     "VERSION": "1.0.0",
+    "SERVERS": [{"url": "/", "description": "The portal that serves this document."}],
+    "TAGS": [
+        {"name": "v1", "description": "The portal's own API: public reads, writes with a token."},
+        {"name": "v2", "description": "Read-only, shaped like Atlassian Statuspage's public API."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["portal.api.schema.without_trailing_slashes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.schema.document_errors",
@@ -524,6 +530,7 @@ SPECTACULAR_SETTINGS["WEBHOOKS"] = ["notify.api.schema.status_changed_webhook"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"],
     "notify.api.schema.webhooks_for_openapi_30",
+    "portal.api.schema.finish",
 ]
 
 # Staff admin

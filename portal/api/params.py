@@ -37,9 +37,12 @@ def request_language(request) -> str:
 
 
 def activate_language(request: Request) -> None:
-    """Answer in the request's language, errors included (``?lang=``, cookie, Accept-Language);
-    an unknown ``?lang=`` is refused in the default language."""
-    translation.activate(request_language(request._request))
+    """Answer in the request's language, errors included (``?lang=``, cookie, Accept-Language).
+    An unknown ``?lang=`` changes nothing here: the view refuses it (``request_language``),
+    after the throttles have counted the request."""
+    lang = api_language(request._request)
+    if lang is not None:
+        translation.activate(lang)
 
 
 CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -85,6 +85,12 @@ CACHE_HEADERS = {
 }
 
 
+def without_trailing_slashes(endpoints: list) -> list:
+    """Document each path once, in its form without a trailing slash (both answer)."""
+    bare = {path for path, *_ in endpoints if not path.endswith("/")}
+    return [e for e in endpoints if not (e[0].endswith("/") and e[0].rstrip("/") in bare)]
+
+
 def document_errors(result: dict, generator, request, public) -> dict:
     """Add the error shape, 304 and caching headers to every operation of the schema."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -93,10 +99,30 @@ def document_errors(result: dict, generator, request, public) -> dict:
         for method, operation in operations.items():
             _document_operation(path, method, operation)
             _shared_parameter_enums(operation, schemas)
+            _summarize(operation)
+            operation.setdefault("security", [])  # a public read: no token needed
     for name, schema in schemas.items():
         if name.endswith("Request"):
             _strict_request(name, schema)
+        _typed_nullables(schema)
     return result
+
+
+def finish(result: dict, generator, request, public) -> dict:
+    """Run last: what other apps' hooks added is public too unless it says otherwise (the
+    webhooks the portal sends need no token of the receiver's)."""
+    for hook in result.get("x-webhooks", {}).values():
+        for operation in hook.values():
+            operation.setdefault("security", [])
+    return result
+
+
+def _typed_nullables(schema: dict) -> None:
+    """``nullable`` needs a ``type`` beside it in OpenAPI 3.0: a nullable reference to an
+    enum of strings is a nullable string."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("nullable") and "type" not in prop and ("allOf" in prop or "oneOf" in prop):
+            prop["type"] = "string"
 
 
 # A reason says something: not blank, and without NUL (which PostgreSQL cannot store).
@@ -112,6 +138,17 @@ def _strict_request(name: str, schema: dict) -> None:
         reason["pattern"] = REASON_PATTERN
     if name == "OverrideRequest":
         schema["oneOf"] = [{"required": ["stage"]}, {"required": ["service"]}]
+
+
+def _summarize(operation: dict) -> None:
+    """A one-line summary: the first sentence of the description, else the operation id."""
+    if operation.get("summary"):
+        return
+    first = (operation.get("description") or "").split("\n\n")[0].split(". ")[0]
+    first = " ".join(first.split()).rstrip(".")
+    if not first or len(first) > 80:
+        first = operation["operationId"].replace("_", " ")
+    operation["summary"] = first
 
 
 def _shared_parameter_enums(operation: dict, schemas: dict) -> None:
@@ -138,7 +175,7 @@ def _document_operation(path: str, method: str, operation: dict) -> None:
         codes += ["415", "422"]
     elif {p["name"] for p in operation.get("parameters", [])} & REFERRING_PARAMETERS:
         codes.append("422")
-    if method == "get" and path in ("/api/v1/overrides/{id}/", "/api/v1/closures/{id}/"):
+    if method == "get" and path in ("/api/v1/overrides/{id}", "/api/v1/closures/{id}"):
         codes.append("410")
     for code in codes:
         responses.setdefault(code, _error_response(ERRORS[code], code))

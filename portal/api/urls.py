@@ -18,6 +18,12 @@ router.register("overrides", writes.OverrideViewSet, basename="override")
 router.register("closures", writes.ClosureViewSet, basename="closure")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
+# Every v1 path answers without its trailing slash too, as the OpenAPI document lists it
+# (linters and generated clients expect no trailing slash; Django's URLs have one).
+bare = SimpleRouter(trailing_slash="")
+for prefix, viewset, basename in router.registry:
+    bare.register(prefix, viewset, basename=f"{basename}-bare")
+
 v1 = [
     path("status/", views.StatusView.as_view(), name="status"),
     path(
@@ -26,6 +32,13 @@ v1 = [
         name="system-declaration",
     ),
     *router.urls,
+    path("status", views.StatusView.as_view(), name="status-bare"),
+    path(
+        "systems/<str:code>/declaration",
+        writes.SystemDeclarationView.as_view(),
+        name="system-declaration-bare",
+    ),
+    *bare.urls,
 ]
 
 v2 = [

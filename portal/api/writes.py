@@ -30,7 +30,7 @@ from services.snapshot import published
 from . import serializers as s
 from .auth import ApiTokenAuthentication, TokenPermissions, TokenReadThrottle, TokenWriteThrottle
 from .errors import Gone, NotFound, RequestTooLarge
-from .params import activate_language, check_parameters
+from .params import activate_language, check_parameters, request_language
 
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
@@ -67,6 +67,7 @@ class TokenWriteMixin:
         activate_language(request)
         super().initial(request, *args, **kwargs)
         check_parameters(request, {"lang"})
+        request_language(request)  # a ?lang= the portal does not speak is a 400
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Token reads are conditional too, but private to the token holder."""

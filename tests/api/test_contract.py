@@ -1,10 +1,13 @@
 """The API contract checked by tools nobody here wrote, against the running Procfile stack:
-schemathesis, every check, anonymously and with a token."""
+schemathesis (every check, anonymously and with a token) and Redocly's recommended rules."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -91,7 +94,7 @@ def test_schemathesis_finds_nothing_anonymously(stack):
     assert "unique failures" not in result.stdout or " 0 unique" in result.stdout
 
 
-WEBHOOKS = "^/api/v1/webhooks/"
+WEBHOOKS = "^/api/v1/webhooks"
 
 
 def test_schemathesis_finds_nothing_with_a_token(stack):
@@ -114,3 +117,25 @@ def test_schemathesis_finds_nothing_in_webhooks_but_urls_that_do_not_resolve(sta
         "positive_data_acceptance",
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+REDOCLY = "@redocly/cli@2.11.0"
+
+
+def test_redocly_recommended_rules_report_no_error(stack):
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.fail("npx (Node.js) is needed to run Redocly's linter")
+    schema = stack["tmp"] / "openapi.yaml"
+    with urllib.request.urlopen(f"{stack['base']}/api/schema/", timeout=10) as response:
+        schema.write_bytes(response.read())
+    result = subprocess.run(
+        [npx, "--yes", REDOCLY, "lint", str(schema), "--format", "summary"],
+        cwd=stack["tmp"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"},
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "error " not in result.stdout, result.stdout

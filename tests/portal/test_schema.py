@@ -12,23 +12,24 @@ from drf_spectacular.validation import validate_schema
 
 pytestmark = pytest.mark.django_db
 
+# Documented without a trailing slash; each answers with one too.
 EVERY_PATH = {
-    "/api/v1/status/",
-    "/api/v1/offices/",
-    "/api/v1/offices/{code}/",
-    "/api/v1/systems/",
-    "/api/v1/systems/{code}/",
-    "/api/v1/systems/{code}/observations/",
-    "/api/v1/systems/{code}/declaration/",
-    "/api/v1/events/",
-    "/api/v1/advisories/",
-    "/api/v1/advisories/{id}/",
-    "/api/v1/overrides/",
-    "/api/v1/overrides/{id}/",
-    "/api/v1/closures/",
-    "/api/v1/closures/{id}/",
-    "/api/v1/webhooks/",
-    "/api/v1/webhooks/{id}/",
+    "/api/v1/status",
+    "/api/v1/offices",
+    "/api/v1/offices/{code}",
+    "/api/v1/systems",
+    "/api/v1/systems/{code}",
+    "/api/v1/systems/{code}/observations",
+    "/api/v1/systems/{code}/declaration",
+    "/api/v1/events",
+    "/api/v1/advisories",
+    "/api/v1/advisories/{id}",
+    "/api/v1/overrides",
+    "/api/v1/overrides/{id}",
+    "/api/v1/closures",
+    "/api/v1/closures/{id}",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{id}",
     "/api/v2/summary.json",
     "/api/v2/status.json",
     "/api/v2/components.json",
@@ -61,6 +62,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(document):
             for code in ("400", "429"):
                 assert responses[code]["content"]["application/json"]["schema"] == error
             assert "Retry-After" in responses["429"]["headers"]
+            assert operation["summary"], (method, path)
             if method == "get":
                 assert "304" in responses, (method, path)
                 ok = next(r for c, r in responses.items() if c.startswith("2"))
@@ -100,3 +102,16 @@ def test_interactive_docs_load_only_local_assets(client, tmp_path, settings):
             assert (tmp_path / relative).exists(), source
     init = client.get("/api/docs/?script=")
     assert init.status_code == 200 and b"/api/schema/" in init.content
+
+
+@pytest.mark.parametrize("path", sorted(EVERY_PATH))
+def test_every_documented_path_answers_with_and_without_its_trailing_slash(client, path):
+    concrete = path.replace("{code}", "pdn").replace("{id}", "1")
+    if concrete.startswith("/api/v1/offices/"):
+        concrete = "/api/v1/offices/palembang"
+    for form in (concrete, concrete + "/" if concrete.startswith("/api/v1/") else concrete):
+        response = client.get(form)
+        assert response.status_code not in (301, 302, 308), form  # answered, not redirected
+        assert response["Content-Type"] == "application/json", form
+        if response.status_code == 404:  # an unknown id, in the API's shape (not no route)
+            assert response.json()["error"]["field"] in ("id", "code"), form
