@@ -117,24 +117,26 @@ def service_card(
             continue
         steps.append(Step(code, named[code], state, stage.waiting_for, stage.reason, held_by))
     name = localized(bundle.service_names.get(service.code, (service.code, service.code)))
+    known_service = (last_known or {}).get(f"service:{service.code}")
     return ServiceCard(
         service.code,
         name,
         service.state,
         steps,
-        service_sentences(service, steps, bundle),
-        guidance_state(service, steps),
-        decision(service, steps, bundle),
+        service_sentences(service, steps, bundle, known_service),
+        guidance_state(service, steps, known_service),
+        decision(service, steps, bundle, known_service),
     )
 
 
-def decision(service: ServiceStatus, steps: list[Step], bundle: Published) -> str:
+def decision(
+    service: ServiceStatus, steps: list[Step], bundle: Published, known: tuple | None = None
+) -> str:
     """Today's answer in short: what can be done, what not yet and when to come back."""
     doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
-    if (steps and steps[0].unconfirmed) or service.state == ServiceState.OPEN:
-        return service_sentences(service, steps, bundle)[0]
-    if service.blocked_stage is None:
-        return service_sentences(service, steps, bundle)[0]
+    unconfirmed = bool(steps and steps[0].unconfirmed)
+    if unconfirmed or service.state == ServiceState.OPEN or service.blocked_stage is None:
+        return service_sentences(service, steps, bundle, known)[0]
     parts = [_("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}] if doable else []
     waiting = [s for s in steps if s.state in (WAITING, ServiceState.UNKNOWN)]
     systems = systems_phrase((c for s in waiting for c in s.waiting_for), bundle)
@@ -159,16 +161,20 @@ def decision(service: ServiceStatus, steps: list[Step], bundle: Published) -> st
     return " ".join(parts)
 
 
-def guidance_state(service: ServiceStatus, steps: list[Step]) -> str:
+def guidance_state(service: ServiceStatus, steps: list[Step], known: tuple | None = None) -> str:
     """The state whose guidance fits: the service's, or when stale, the last known one."""
     if service.state != ServiceState.UNKNOWN or not steps or not steps[0].unconfirmed:
         return service.state
+    if known:
+        return known[0]
     if all(s.state == ServiceState.OPEN for s in steps):
         return ServiceState.OPEN
     return ServiceState.PARTIAL if steps[0].state == ServiceState.OPEN else ServiceState.CLOSED
 
 
-def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Published) -> list[str]:
+def service_sentences(
+    service: ServiceStatus, steps: list[Step], bundle: Published, known: tuple | None = None
+) -> list[str]:
     """Plain sentences: what can be done today, and what waits for what."""
     if service.state == ServiceState.OPEN:
         return [_("You can complete this service today.")]
@@ -178,7 +184,7 @@ def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Publish
         return [_("Closed by the office.")]
     doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
     if steps and steps[0].unconfirmed:
-        return [unconfirmed_sentence(service, steps, doable)]
+        return [unconfirmed_sentence(guidance_state(service, steps, known), doable)]
     if doable:
         lead = _("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}
     elif service.state == ServiceState.UNKNOWN:
@@ -188,11 +194,11 @@ def service_sentences(service: ServiceStatus, steps: list[Step], bundle: Publish
     return [lead, *step_explanations(steps, bundle)]
 
 
-def unconfirmed_sentence(service: ServiceStatus, steps: list[Step], doable: list[str]) -> str:
+def unconfirmed_sentence(last_state: str, doable: list[str]) -> str:
     """What was last known of a service whose state cannot be confirmed now."""
-    if all(s.state == ServiceState.OPEN for s in steps):
+    if last_state == ServiceState.OPEN:
         return _("Not confirmed now; last known: the whole service was open.")
-    if doable and steps[0].state == ServiceState.OPEN:
+    if doable and last_state == ServiceState.PARTIAL:
         return _("Not confirmed now; last known, you could do: %(stages)s.") % {
             "stages": ", ".join(doable)
         }

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from offices.models import Office, ServiceGuidance
-from services.choices import StageState
+from services.choices import ServiceState, StageState
 from services.models import CurrentState, StatusEvent
 from services.snapshot import OfficeInfo
 
@@ -59,28 +59,38 @@ def guidance_texts(language: str) -> dict[tuple[str, str], str]:
 
 
 def last_known_states(office_codes: list[str] | None = None) -> dict[str, LastKnown]:
-    """Per office and stage, the last recorded state that was not ``unknown``, and since when.
+    """Per office, each stage's (and as ``service:<code>``, each service's) last recorded
+    state that was not ``unknown``, and since when.
 
     The current row when it is known (the poller stopped before recording staleness), else
     the latest event into a known state.
     """
-    known = (StageState.OPEN, StageState.CLOSED)
-    events = StatusEvent.objects.filter(
-        office_id=OuterRef("office_id"), stage_id=OuterRef("stage_id"), new_state__in=known
-    ).order_by("-at", "-id")
-    rows = CurrentState.objects.filter(stage__isnull=False)
-    if office_codes is not None:
-        rows = rows.filter(office__code__in=office_codes)
     found: dict[str, LastKnown] = {}
-    for office, stage, state, since, event_state, event_at in rows.annotate(
-        event_state=Subquery(events.values("new_state")[:1]),
-        event_at=Subquery(events.values("at")[:1]),
-    ).values_list("office__code", "stage__code", "state", "since", "event_state", "event_at"):
-        if state in known:
-            found.setdefault(office, {})[stage] = (state, since)
-        elif event_state:
-            found.setdefault(office, {})[stage] = (event_state, event_at)
+    for kind, known in (("stage", STAGE_KNOWN), ("service", SERVICE_KNOWN)):
+        events = StatusEvent.objects.filter(
+            office_id=OuterRef("office_id"), **{f"{kind}_id": OuterRef(f"{kind}_id")}
+        ).filter(new_state__in=known)
+        latest = events.order_by("-at", "-id")
+        rows = CurrentState.objects.filter(**{f"{kind}__isnull": False})
+        if office_codes is not None:
+            rows = rows.filter(office__code__in=office_codes)
+        rows = rows.annotate(
+            event_state=Subquery(latest.values("new_state")[:1]),
+            event_at=Subquery(latest.values("at")[:1]),
+        )
+        prefix = "" if kind == "stage" else "service:"
+        for office, code, state, since, event_state, event_at in rows.values_list(
+            "office__code", f"{kind}__code", "state", "since", "event_state", "event_at"
+        ):
+            if state in known:
+                found.setdefault(office, {})[prefix + code] = (state, since)
+            elif event_state:
+                found.setdefault(office, {})[prefix + code] = (event_state, event_at)
     return found
+
+
+STAGE_KNOWN = (StageState.OPEN, StageState.CLOSED)
+SERVICE_KNOWN = (ServiceState.OPEN, ServiceState.PARTIAL, ServiceState.CLOSED)
 
 
 def last_data_at(document: dict) -> datetime | None:

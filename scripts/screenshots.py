@@ -5,10 +5,12 @@
 Builds a throw-away SQLite database in a temporary folder, replays 20–21 June 2024 (PDN
 down, then PDN degraded with cekal down) on a clock fixed at Friday 21 June 2024 08.00 WIB
 so that every run draws the same page, serves the portal on 127.0.0.1 and photographs the
-overview with Chromium (Playwright): ``overview-phone.png`` (360 px wide, the top of the
-page) and ``overview-desktop.png`` (1280 px wide, the whole page). Then it adds the
-synthetic nationwide offices of ``seed_demo --offices 151`` and photographs the overview
-grouped by region: ``national-desktop.png`` (1280 px wide, the top of the page).
+pages with Chromium (Playwright): ``overview-phone.png`` (360 px wide, the top of the
+page), ``overview-desktop.png`` (1280 px wide, the whole page), ``office-phone.png`` (the
+Palembang office page's first screen at 360×640) and ``office-stale-phone.png`` (the same
+ten minutes later with no data since: the last known states, marked unconfirmed). Then it
+adds the synthetic nationwide offices of ``seed_demo --offices 151`` and photographs the
+overview grouped by region: ``national-desktop.png`` (1280 px wide, the top of the page).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 WIB = ZoneInfo("Asia/Jakarta")
 CLOCK = datetime(2024, 6, 21, 8, 0, tzinfo=WIB)
+LATER = CLOCK + timedelta(minutes=10)
+OFFICE = "/kantor/palembang/"
 PHONE_HEIGHT = 1700  # about two screens: the headline, advisories and the first journeys
 NATIONAL_HEIGHT = 1600  # the headline, the advisories and the first regions
 CHROMIUM_ARGS = [
@@ -141,19 +145,19 @@ def serve(port: int) -> tuple[ThreadingServer, str]:
 
 
 def photograph(url: str, shots: list[tuple], chromium: str) -> list[Path]:
-    """Save the overview once per shot: (file, viewport, pixel ratio, height or None)."""
+    """Save one picture per shot: (file, path, viewport, pixel ratio, height or None)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS
         )
-        for path, viewport, scale, height in shots:
+        for path, address, viewport, scale, height in shots:
             context = browser.new_context(
                 viewport=viewport, device_scale_factor=scale, locale="id-ID"
             )
             page = context.new_page()
-            page.goto(url, wait_until="networkidle")
+            page.goto(url + address.lstrip("/"), wait_until="networkidle")
             clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
             page.screenshot(path=str(path), full_page=True, clip=clip if height else None)
             context.close()
@@ -180,15 +184,27 @@ def main() -> None:
             server, url = serve(args.port)
             out = args.out
             try:
+                phone = {"width": 360, "height": 640}
                 shots = [
-                    (out / "overview-phone.png", {"width": 360, "height": 780}, 2, PHONE_HEIGHT),
-                    (out / "overview-desktop.png", {"width": 1280, "height": 900}, 1, None),
+                    (
+                        out / "overview-phone.png",
+                        "/",
+                        {"width": 360, "height": 780},
+                        2,
+                        PHONE_HEIGHT,
+                    ),
+                    (out / "overview-desktop.png", "/", {"width": 1280, "height": 900}, 1, None),
+                    (out / "office-phone.png", OFFICE, phone, 2, 640),
                 ]
                 written = photograph(url, shots, args.chromium)
+                # Ten minutes without news from the poller: the data is stale.
+                with mock.patch("django.utils.timezone.now", return_value=LATER):
+                    stale = [(out / "office-stale-phone.png", OFFICE, phone, 2, 1280)]
+                    written += photograph(url, stale, args.chromium)
                 call_command("seed_demo", "--offices", "151", "--force", stdout=io.StringIO())
                 set_systems(CLOCK, pdn="degraded", cekal="down")
                 desktop = {"width": 1280, "height": 900}
-                national = [(out / "national-desktop.png", desktop, 1, NATIONAL_HEIGHT)]
+                national = [(out / "national-desktop.png", "/", desktop, 1, NATIONAL_HEIGHT)]
                 written += photograph(url, national, args.chromium)
                 for path in written:
                     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

@@ -201,7 +201,7 @@ def test_the_decision_names_staff_closures_and_what_waits(client):
     assert "Foto: ditutup oleh kantor." in headline
     today = section(text, "Hari ini di kantor ini", "Kelas I")
     assert "Foto ditutup oleh kantor: Kamera rusak" in today
-    assert "Pencetakan paspor menunggu pemulihan PDN; kembali setelah sistem pulih." in today
+    assert "Belum: pencetakan paspor; kembali setelah PDN pulih." in today
     # Interview and biometrics are open; photo closes the way to the rest.
     assert "Hari ini Anda dapat: wawancara, biometrik." in today
 
@@ -277,11 +277,13 @@ def test_odd_search_input_is_answered_never_a_500(client, query):
     assert "<script>" not in response.content.decode().split("<main", 1)[1]
 
 
-def test_the_overview_offers_the_search_first(client):
+def test_the_overview_offers_the_last_office_first_and_a_search(client):
     enter("partial")
     html = client.get("/").content.decode()
-    assert html.index('role="search"') < html.index('id="live-offices"')
-    assert 'id="last-office" hidden' in html  # filled by the page script from localStorage
+    # Filled by the page script from localStorage, right under the title.
+    assert html.index('id="last-office" hidden') < html.index('id="live-offices"')
+    assert '<form class="search" role="search" method="get" action="/cari/">' in html
+    assert '<a href="/cari/">Semua 2 kantor menurut nama</a>' in html
 
 
 # --- Advisories that stay true --------------------------------------------------------------

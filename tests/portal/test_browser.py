@@ -100,10 +100,11 @@ def publish_advisory() -> Advisory:
         (
             "cekal-back",
             "Paspor reguler Terbatas Hari ini Anda dapat: wawancara, biometrik, foto, "
-            "pemeriksaan cekal. Pencetakan paspor menunggu pemulihan PDN.",
+            "pemeriksaan cekal. Pencetakan paspor menunggu pemulihan PDN; kembali setelah "
+            "sistem pulih.",
             "Paspor percepatan satu hari selesai Tutup",
             "Izin tinggal terbatas (ITAS) Terbatas Hari ini Anda dapat: biometrik, "
-            "pemeriksaan cekal.",
+            "persetujuan (pemeriksaan cekal).",
         ),
         (
             "recovered",
