@@ -140,7 +140,8 @@ def send_webhook(row: Notification) -> Outcome:
     parts = urlsplit(webhook.url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if scheme == "https" else 80
-    headers["Host"] = host if port == default_port else f"{host}:{port}"
+    name = f"[{host}]" if ":" in host else host  # an IPv6 literal
+    headers["Host"] = name if port == default_port else f"{name}:{port}"
     headers["User-Agent"] = USER_AGENT
     timeout = urllib3.Timeout(
         connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_READ_TIMEOUT
@@ -155,8 +156,15 @@ def send_webhook(row: Notification) -> Outcome:
     try:
         with pool:
             response = pool.urlopen(
-                "POST", path, body=body.encode(), headers=headers, redirect=False, retries=False
+                "POST",
+                path,
+                body=body.encode(),
+                headers=headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,  # only the status matters: the body is never read
             )
+            response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
         return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status < 300:

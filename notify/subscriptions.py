@@ -52,11 +52,15 @@ def sign_up(
     return subscriber
 
 
-def confirm(subscriber: Subscriber, now: datetime) -> None:
-    """Start notifying ``subscriber`` (again the same when the link is opened twice)."""
-    if subscriber.confirmed_at is None or subscriber.unsubscribed_at is not None:
-        subscriber.confirmed_at, subscriber.unsubscribed_at = now, None
-        subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
+def confirm(subscriber: Subscriber, now: datetime) -> bool:
+    """Start notifying ``subscriber`` (opening the link twice changes nothing); False when
+    the subscriber has left since, so an old link cannot sign them up again."""
+    if subscriber.unsubscribed_at is not None:
+        return False
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = now
+        subscriber.save(update_fields=["confirmed_at"])
+    return True
 
 
 def unsubscribe(subscriber: Subscriber, now: datetime) -> None:

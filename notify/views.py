@@ -52,10 +52,9 @@ def sent(request: HttpRequest) -> HttpResponse:
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Opening the link in the confirmation mail starts the subscription."""
     subscriber = signing.confirmed_subscriber(token)
-    if subscriber is None:
+    if subscriber is None or not subscriptions.confirm(subscriber, timezone.now()):
         context = {"title": _("Link not valid")}
         return render(request, "notify/link_invalid.html", context, status=400)
-    subscriptions.confirm(subscriber, timezone.now())
     context = {
         "title": _("Subscribed"),
         "subscriber": subscriber,

@@ -294,3 +294,11 @@ def test_links_carry_no_address_and_work_only_for_the_address_they_were_made_for
     Subscriber.objects.filter(pk=subscriber.pk).update(email="orang-lain@example.id")
     assert client.post(f"/langganan/berhenti/{token}/").status_code == 400
     assert Subscriber.objects.get(pk=subscriber.pk).active
+
+
+def test_an_old_confirmation_link_does_not_sign_up_again_who_left(client, world, clock):
+    subscriber = confirmed(client, world)
+    link = path_of(confirm_link(world.to(ADDRESS)[0]))
+    Client().post(path_of(signing.unsubscribe_url(subscriber)))
+    assert client.get(link).status_code == 400
+    assert not Subscriber.objects.get(pk=subscriber.pk).active
