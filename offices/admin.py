@@ -121,6 +121,21 @@ class OfficeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # an office's status history would go with it
 
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        # Staff keep how the public reaches their office; the rest is the administrators'.
+        return [
+            "code",
+            "name",
+            "office_class",
+            "tpi",
+            "region",
+            "position",
+            "timezone",
+            "opening_hours",
+        ]
+
 
 @admin.register(ServiceGuidance)
 class ServiceGuidanceAdmin(admin.ModelAdmin):

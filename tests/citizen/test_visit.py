@@ -362,3 +362,23 @@ def test_the_poller_recovering_a_system_resolves_its_draft(django_capture_on_com
         enter("cekal-back")
     advisory.refresh_from_db()
     assert advisory.phase == AdvisoryPhase.RESOLVED
+
+
+def test_office_staff_change_only_their_offices_contacts(client):
+    from django.contrib.auth.models import Group, User
+
+    from offices.models import OfficeMembership
+
+    staff = User.objects.create_user("staf-me", password="x", is_staff=True)
+    staff.groups.add(Group.objects.get(name="Staf kantor"))
+    office = Office.objects.get(code="muara-enim")
+    OfficeMembership.objects.create(user=staff, office=office)
+    client.force_login(staff)
+    data = office_form(office, phone="0734 421000", name="Nama lain", opening_hours="{}")
+    response = client.post(f"/admin/offices/office/{office.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    office.refresh_from_db()
+    assert office.phone == "0734 421000"
+    assert office.name == "Kantor Imigrasi Kelas II Non TPI Muara Enim"  # not theirs to change
+    other = Office.objects.get(code="palembang")
+    assert client.get(f"/admin/offices/office/{other.pk}/change/").status_code in (302, 404)
