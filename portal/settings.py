@@ -463,6 +463,11 @@ if EMAIL_URL:
         _email = dj_email_url.parse(EMAIL_URL)
     except Exception as exc:
         raise ImproperlyConfigured(f"EMAIL_URL is not a mail URL: {exc}") from None
+    if "EMAIL_BACKEND" not in _email:
+        raise ImproperlyConfigured(
+            "EMAIL_URL is not a mail URL (smtp://, smtps://, submission://, console://, "
+            f"file://), got {urlsplit(EMAIL_URL).scheme or EMAIL_URL!r}"
+        )
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
     EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
     EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"], _email["EMAIL_HOST_PASSWORD"]

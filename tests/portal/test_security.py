@@ -15,6 +15,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-production-secret-key-" + "k" * 40,
     "ALLOWED_HOSTS": "status.imigrasi.example",
     "HTTPS": "1",
+    "EMAIL_URL": "smtp://portal:secret@mail.imigrasi.example:587/?tls=True",
 }
 
 
