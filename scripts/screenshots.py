@@ -144,7 +144,7 @@ def serve(port: int) -> tuple[ThreadingServer, str]:
     return server, f"http://127.0.0.1:{server.server_port}/"
 
 
-def photograph(url: str, shots: list[tuple], chromium: str) -> list[Path]:
+def photograph(url: str, shots: list[tuple], chromium: str, clock: datetime = CLOCK) -> list[Path]:
     """Save one picture per shot: (file, path, viewport, pixel ratio, height or None)."""
     from playwright.sync_api import sync_playwright
 
@@ -157,6 +157,8 @@ def photograph(url: str, shots: list[tuple], chromium: str) -> list[Path]:
                 viewport=viewport, device_scale_factor=scale, locale="id-ID"
             )
             page = context.new_page()
+            # The page script compares the data's age with the browser's clock.
+            page.clock.set_fixed_time(clock)
             page.goto(url + address.lstrip("/"), wait_until="networkidle")
             clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
             page.screenshot(path=str(path), full_page=True, clip=clip if height else None)
@@ -200,7 +202,7 @@ def main() -> None:
                 # Ten minutes without news from the poller: the data is stale.
                 with mock.patch("django.utils.timezone.now", return_value=LATER):
                     stale = [(out / "office-stale-phone.png", OFFICE, phone, 2, 1280)]
-                    written += photograph(url, stale, args.chromium)
+                    written += photograph(url, stale, args.chromium, LATER)
                 call_command("seed_demo", "--offices", "151", "--force", stdout=io.StringIO())
                 set_systems(CLOCK, pdn="degraded", cekal="down")
                 desktop = {"width": 1280, "height": 900}
