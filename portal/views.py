@@ -42,7 +42,7 @@ from .presentation import (
     region_views,
 )
 from .status import snapshot_version, status_entry, status_of
-from .templatetags.portal_tags import datetime_pattern
+from .templatetags.portal_tags import datetime_pattern, system_label
 from .visit import (
     details_version,
     find_offices,
@@ -100,7 +100,14 @@ def page_context(cards: Sequence[ServiceCard], status: Prepared, document: dict)
         "stale_seconds": f"{settings.STALE_AFTER_SECONDS:g}",
         "datetime_pattern": datetime_pattern(),
         "last_data_at": last_data_at(document) if document["stale"] else None,
+        "id_words": indonesian_words(document) if lang == "en" else [],
     }
+
+
+def indonesian_words(document: dict) -> list[str]:
+    """The systems' Indonesian names as English sentences carry them ("sistem cekal")."""
+    names = [s["name"] for s in document["systems"]]
+    return [*names, *(system_label(n) for n in names)]
 
 
 def known_before(document: dict, codes: list[str] | None = None) -> dict:

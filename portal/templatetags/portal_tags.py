@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -159,6 +160,18 @@ def id_term(text: str) -> SafeString:
     if get_language() == "id":
         return conditional_escape(text)
     return format_html('<span lang="id">{}</span>', text)
+
+
+@register.filter
+def id_terms(text: str, terms: Sequence[str]) -> SafeString:
+    """``text`` escaped, with the Indonesian ``terms`` in it marked lang="id" on an English
+    page (system names inside English sentences)."""
+    escaped = conditional_escape(text)
+    if get_language() == "id" or not terms:
+        return escaped
+    words = sorted({conditional_escape(t) for t in terms if t}, key=len, reverse=True)
+    pattern = "|".join(re.escape(w) for w in words)
+    return mark_safe(re.sub(f"({pattern})", r'<span lang="id">\1</span>', escaped))
 
 
 @register.filter

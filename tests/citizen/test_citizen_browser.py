@@ -298,6 +298,11 @@ def test_english_pages_mark_indonesian_names(browser, live_server):
     page = phone_page(browser, live_server.url + "/kantor/palembang/", lang="en")
     assert page.get_attribute("html", "lang") == "en"
     assert page.locator("h1 [lang=id]").inner_text() == PALEMBANG
+    in_sentences = page.evaluate(
+        "[...document.querySelectorAll('.decision [lang=id], .headline [lang=id]')]"
+        ".map(e => e.textContent)"
+    )
+    assert "sistem cekal" in in_sentences, in_sentences
     page.goto(live_server.url + "/")
     marked = page.evaluate(
         "[...document.querySelectorAll('.systems [lang=id]')].map(e => e.textContent)"

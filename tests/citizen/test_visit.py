@@ -382,3 +382,20 @@ def test_office_staff_change_only_their_offices_contacts(client):
     assert office.name == "Kantor Imigrasi Kelas II Non TPI Muara Enim"  # not theirs to change
     other = Office.objects.get(code="palembang")
     assert client.get(f"/admin/offices/office/{other.pk}/change/").status_code in (302, 404)
+
+
+def test_marking_indonesian_terms_keeps_staff_text_escaped():
+    from django.utils import translation
+
+    from portal.templatetags.portal_tags import id_terms
+
+    with translation.override("en"):
+        marked = id_terms('<script>alert("x")</script> waits for sistem cekal', ["sistem cekal"])
+    assert marked == (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; waits for "
+        '<span lang="id">sistem cekal</span>'
+    )
+    with translation.override("id"):
+        assert id_terms("<b>sistem cekal</b>", ["sistem cekal"]) == (
+            "&lt;b&gt;sistem cekal&lt;/b&gt;"
+        )
