@@ -69,6 +69,7 @@ SPAN = {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems":
 
 @extend_schema_field(
     {
+        "type": "array",
         "anyOf": [SPAN, {"type": "array", "items": SPAN}],
         "nullable": True,
         "description": 'Local opening and closing time, ["08:00", "16:00"], or a list of such '
