@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
@@ -29,7 +30,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode(errors="replace").lower() not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send one token: Authorization: Bearer <token>.")
+            raise exceptions.AuthenticationFailed(
+                _("Send one token: Authorization: Bearer <token>.")
+            )
         secret = header[1].decode(errors="replace")
         token = (
             ApiToken.objects.usable()
@@ -38,7 +41,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked token."))
         _touch(token)
         return token.owner, token
 

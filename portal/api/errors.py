@@ -12,6 +12,8 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -91,15 +93,41 @@ def exception_handler(exc, context) -> Response | None:
 
 def _as_drf(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):  # a rule of the domain: well-formed, refused
-        if hasattr(exc, "error_dict"):
-            field, messages = next(iter(exc.message_dict.items()))
-            return Unprocessable(None if field == "__all__" else field, messages[0])
-        return Unprocessable(None, exc.messages[0])
+        found = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+        field, errors = next(iter(found.items()))
+        return Unprocessable(None if field == "__all__" else field, domain_sentence(errors[0]))
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     return exc
+
+
+def domain_sentences() -> dict[str, str]:
+    """What a rule of services/overrides.py says to an API client, by the error's code."""
+    return {
+        "target": _("Give either a stage or a service."),
+        "state": _("state must be open or closed."),
+        "reason": _("A reason is required."),
+        "expiry_past": _("The expiry must be in the future."),
+        "not_offered": _("%(office)s does not offer %(name)s."),
+        "no_checkpoint": _("%(office)s has no checkpoint, so no stage %(name)s."),
+        "no_office": _("Give an office."),
+        "no_start": _("A start is required."),
+        "ends_before_start": _("The closure must end after it starts."),
+        "ends_past": _("The closure must end in the future."),
+    }
+
+
+def domain_sentence(error: DjangoValidationError) -> str:
+    """The error in the active language (its own English words for a code not listed)."""
+    params = dict(error.params or {})
+    target = params.get("target")
+    if target is not None:
+        english = translation.get_language() == "en"
+        params["name"] = target.name_en if english and target.name_en else target.name_id
+    sentence = domain_sentences().get(error.code or "")
+    return sentence % params if sentence else " ".join(error.messages)
 
 
 def _describe(exc: Exception) -> tuple[str, str | None, str]:
@@ -134,12 +162,13 @@ def is_api_path(request: HttpRequest) -> bool:
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     """JSON for unknown paths under /api/, Django's page elsewhere."""
     if is_api_path(request):
-        return error_response(404, "not_found", f"No API endpoint at {request.path}.")
+        message = _("No API endpoint at %(path)s.") % {"path": request.path}
+        return error_response(404, "not_found", message)
     return defaults.page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     """JSON for failures under /api/, Django's page elsewhere."""
     if is_api_path(request):
-        return error_response(500, "server_error", "The server failed to answer; try again.")
+        return error_response(500, "server_error", _("The server failed to answer; try again."))
     return defaults.server_error(request)

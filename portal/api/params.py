@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -22,17 +23,23 @@ def check_parameters(request: Request, allowed: set[str]) -> None:
     for name, values in request.query_params.lists():
         if name not in allowed and not is_cache_buster(name):
             raise BadParameter(
-                name, f"unknown parameter {name!r}; allowed: {', '.join(sorted(allowed)) or 'none'}"
+                name,
+                _("Unknown parameter %(name)s; the parameters are: %(allowed)s.")
+                % {"name": repr(name), "allowed": ", ".join(sorted(allowed)) or "-"},
             )
         if any("\x00" in value for value in values):
-            raise BadParameter(name, f"{name} must not contain a NUL character")
+            raise BadParameter(
+                name, _("%(name)s must not contain a NUL character.") % {"name": name}
+            )
 
 
 def request_language(request) -> str:
     """``?lang=`` when given (and valid), else the cookie's or Accept-Language's."""
     lang = api_language(request)
     if lang is None:
-        raise BadParameter(LANG_PARAMETER, f"lang must be one of {', '.join(LANGS)}")
+        raise BadParameter(
+            LANG_PARAMETER, _("lang must be one of %(langs)s.") % {"langs": ", ".join(LANGS)}
+        )
     return lang
 
 
@@ -70,15 +77,20 @@ def parse_moment(name: str, raw: str) -> datetime:
     if not _MOMENT.match(value):
         raise BadParameter(
             name,
-            f"{name} must be an RFC 3339 date or date-time, e.g. 2024-06-20 or "
-            f"2024-06-20T08:00:00+07:00 (got {raw[:40]!r})",
+            _(
+                "%(name)s must be an RFC 3339 date or date-time, e.g. 2024-06-20 or "
+                "2024-06-20T08:00:00+07:00 (got %(raw)s)."
+            )
+            % {"name": name, "raw": repr(raw[:40])},
         )
     value = _LEAP_SECOND.sub(r"\1:59", value.upper())
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:  # e.g. 2024-02-30
         raise BadParameter(
-            name, f"{name} is not a date of the calendar (got {raw[:40]!r})"
+            name,
+            _("%(name)s is not a date of the calendar (got %(raw)s).")
+            % {"name": name, "raw": repr(raw[:40])},
         ) from None
     if len(value) <= 10:  # a bare date
         moment = datetime.combine(moment.date(), time.min)
@@ -105,7 +117,7 @@ def time_window(request: Request, queryset: QuerySet, field: str = "at") -> Quer
     since_at = parse_moment("since", since) if since is not None else None
     until_at = parse_moment("until", until) if until is not None else None
     if since_at and until_at and until_at <= since_at:
-        raise Unprocessable("until", "until must be later than since")
+        raise Unprocessable("until", _("until must be later than since."))
     if since_at:
         queryset = queryset.filter(**{f"{field}__gte": since_at})
     if until_at:
@@ -116,16 +128,26 @@ def time_window(request: Request, queryset: QuerySet, field: str = "at") -> Quer
 def by_code(name: str, model: type[Model], raw: str) -> Model:
     """The row whose code is ``raw``, or a 400 naming the parameter."""
     if not CODE.fullmatch(raw):
-        raise BadParameter(name, f"{name} must be a code such as palembang (got {raw[:60]!r})")
+        raise BadParameter(
+            name,
+            _("%(name)s must be a code such as palembang (got %(raw)s).")
+            % {"name": name, "raw": repr(raw[:60])},
+        )
     found = model.objects.filter(code=raw).first()
     if found is None:
-        raise Unprocessable(name, f"unknown {name} {raw[:60]!r}")
+        raise Unprocessable(
+            name, _("Unknown %(field)s %(code)s.") % {"field": name, "code": repr(raw[:60])}
+        )
     return found
 
 
 def choice(name: str, raw: str, allowed: list[str]) -> str:
     if raw not in allowed:
-        raise BadParameter(name, f"{name} must be one of {', '.join(allowed)}")
+        raise BadParameter(
+            name,
+            _("%(name)s must be one of %(allowed)s.")
+            % {"name": name, "allowed": ", ".join(allowed)},
+        )
     return raw
 
 
@@ -144,7 +166,9 @@ class NewestFirstCursorPagination(CursorPagination):
             return self.page_size
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             raise BadParameter(
-                "page_size", f"page_size must be a whole number from 1 to {self.max_page_size}"
+                "page_size",
+                _("page_size must be a whole number from 1 to %(most)s.")
+                % {"most": self.max_page_size},
             )
         return int(raw)
 
@@ -157,7 +181,7 @@ class NewestFirstCursorPagination(CursorPagination):
 
             return cursor
         except (exceptions.NotFound, ValueError, OverflowError, TypeError):
-            raise Unprocessable("cursor", "cursor is not one this API gave out") from None
+            raise Unprocessable("cursor", _("This cursor is not one this API gave out.")) from None
 
     def page(self, request: Request, queryset: QuerySet, view) -> tuple[list, dict]:
         """One page of ``queryset`` and its links."""

@@ -146,10 +146,10 @@ class StatusView(PublicReadMixin, APIView):
         return respond(request, entry)
 
 
-def _find(items, code: str, what: str):
+def _find(items, code: str, message: str):
     found = next((item for item in items if item.code == code), None)
     if found is None:
-        raise NotFound("code", f"No {what} {code[:60]!r}.")
+        raise NotFound("code", message % {"code": repr(code[:60])})
     return found
 
 
@@ -178,7 +178,7 @@ class OfficeViewSet(PublicReadMixin, viewsets.ViewSet):
     @extend_schema(parameters=[LANG, CODE], responses={200: s.OfficeDetailSerializer})
     def retrieve(self, request: Request, code: str) -> HttpResponse:
         def build(bundle: Published) -> dict:
-            office = _find(bundle.snapshot.offices, code, "office")
+            office = _find(bundle.snapshot.offices, code, _("No office %(code)s."))
             return snapshot_envelope(bundle, office=office_document(office, bundle))
 
         return snapshot_read(request, ("office", code), build)
@@ -200,7 +200,7 @@ class SystemViewSet(PublicReadMixin, viewsets.ViewSet):
     @extend_schema(parameters=[LANG, CODE], responses={200: s.SystemDetailSerializer})
     def retrieve(self, request: Request, code: str) -> HttpResponse:
         def build(bundle: Published) -> dict:
-            system = _find(bundle.snapshot.systems, code, "system")
+            system = _find(bundle.snapshot.systems, code, _("No system %(code)s."))
             return snapshot_envelope(bundle, system=system_document(system, bundle))
 
         return snapshot_read(request, ("system", code), build)
@@ -215,7 +215,7 @@ class SystemViewSet(PublicReadMixin, viewsets.ViewSet):
         check_parameters(request, {"since", "until", *NewestFirstCursorPagination.PARAMETERS})
         system = UpstreamSystem.objects.filter(code=code).first()
         if system is None:
-            raise NotFound("code", f"No system {code[:60]!r}.")
+            raise NotFound("code", _("No system %(code)s.") % {"code": repr(code[:60])})
         rows = time_window(request, system.observations.all())
         page, links = NewestFirstCursorPagination().page(request, rows, self)
         document = {**links, "results": s.ObservationSerializer(page, many=True).data}
@@ -325,7 +325,7 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
             recent_advisories(timezone.now()).filter(pk=int(pk)).first() if pk.isdigit() else None
         )
         if advisory is None:
-            raise NotFound("id", f"No published advisory {pk[:20]!r}.")
+            raise NotFound("id", _("No published advisory %(id)s.") % {"id": repr(pk[:20])})
         with translation.override(lang):
             document = advisory_document(advisory)
         return respond_document(request, document, advisory_modified(advisory))

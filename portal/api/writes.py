@@ -45,11 +45,13 @@ class CappedJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read(MAX_BODY_BYTES + 1)
         if len(body) > MAX_BODY_BYTES:
-            raise RequestTooLarge(f"The request body is over {MAX_BODY_BYTES} bytes.")
+            raise RequestTooLarge(
+                _("The request body is over %(most)s bytes.") % {"most": MAX_BODY_BYTES}
+            )
         try:
             return super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from None
 
 
 class TokenWriteMixin:
@@ -98,8 +100,7 @@ class TokenWriteMixin:
         if not self.in_force(row):
             raise Gone(
                 "id",
-                _("%(noun)s %(id)s has ended; its history is in /api/v1/events/.")
-                % {"noun": self.noun.capitalize(), "id": pk},
+                self.messages()["gone"] % {"id": pk},
             )
         self.last_modified = newest_change([row])
         return Response(self.get_serializer(row).data)
@@ -108,7 +109,7 @@ class TokenWriteMixin:
         pk = self.kwargs["pk"]
         found = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
         if found is None:
-            raise NotFound("id", f"No {self.noun} {pk[:20]!r}.")
+            raise NotFound("id", self.messages()["missing"] % {"id": repr(pk[:20])})
         overrides.check_offices_scope(self.request.user, [found.office])  # reads as writes
         return found
 
@@ -126,7 +127,12 @@ class OverrideViewSet(
     """Force a stage or service open or closed at an office, and end it again."""
 
     serializer_class = s.OverrideSerializer
-    noun = "override"
+
+    def messages(self) -> dict[str, str]:
+        return {
+            "missing": _("No override %(id)s."),
+            "gone": _("Override %(id)s has ended; its history is in /api/v1/events/."),
+        }
 
     def in_force(self, row: Override) -> bool:
         return Override.objects.active(timezone.now()).filter(pk=row.pk).exists()
@@ -172,7 +178,12 @@ class ClosureViewSet(
     """Close a whole office for a window, and end or cancel the closure."""
 
     serializer_class = s.ClosureSerializer
-    noun = "closure"
+
+    def messages(self) -> dict[str, str]:
+        return {
+            "missing": _("No closure %(id)s."),
+            "gone": _("Closure %(id)s has ended; its history is in /api/v1/events/."),
+        }
 
     def in_force(self, row: OfficeClosure) -> bool:
         return OfficeClosure.objects.relevant(timezone.now()).filter(pk=row.pk).exists()
@@ -214,7 +225,7 @@ class SystemDeclarationView(TokenWriteMixin, APIView):
     def _system(self, code: str) -> UpstreamSystem:
         system = UpstreamSystem.objects.filter(code=code).first()
         if system is None:
-            raise NotFound("code", f"No system {code[:60]!r}.")
+            raise NotFound("code", _("No system %(code)s.") % {"code": repr(code[:60])})
         return system
 
     @extend_schema(

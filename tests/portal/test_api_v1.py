@@ -85,13 +85,24 @@ def test_office_detail_and_unknown_office_is_404_naming_the_code(client):
     assert_office_contract(body["office"])
     assert body["office"]["tpi"] is False
     assert "border-check" not in {s["code"] for s in body["office"]["stages"]}
-    missing = client.get("/api/v1/offices/jakarta/")
-    assert missing.status_code == 404
-    assert missing.json()["error"] == {
-        "code": "not_found",
-        "message": "No office 'jakarta'.",
-        "field": "code",
-    }
+    for lang, message in (("en", "No office 'jakarta'."), ("id", "Tidak ada kantor 'jakarta'.")):
+        missing = client.get("/api/v1/offices/jakarta/", {"lang": lang})
+        assert missing.status_code == 404
+        assert missing.json()["error"] == {"code": "not_found", "message": message, "field": "code"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [
+        ({"HTTP_ACCEPT_LANGUAGE": "en"}, "Unknown office"),
+        ({"HTTP_ACCEPT_LANGUAGE": "id"}, "tidak dikenal"),
+        ({}, "tidak dikenal"),  # Indonesian first
+    ],
+)
+def test_a_portal_message_follows_the_language_of_the_request(client, headers, words):
+    response = client.get("/api/v1/events/", {"office": "jakarta"}, **headers)
+    assert response.status_code == 422
+    assert words in response.json()["error"]["message"]
 
 
 def test_office_names_follow_lang_and_accept_language_but_codes_do_not(client):

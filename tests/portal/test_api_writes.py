@@ -422,3 +422,19 @@ def gone_cleared(created: dict) -> str:
         .cleared_at.astimezone(timezone.get_current_timezone())
         .isoformat()
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("en", "The expiry must be in the future."), ("id", "Waktu berakhir harus di masa depan.")],
+)
+def test_a_domain_rule_is_said_in_the_requested_language(client, muara_enim, lang, message):
+    _user, token = muara_enim
+    body = {**CLOSE_PRINTING, "expires_at": "2020-01-01T00:00:00+07:00"}
+    response = send(client, "post", f"/api/v1/overrides/?lang={lang}", token, body)
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "unprocessable",
+        "message": message,
+        "field": "expires_at",
+    }
