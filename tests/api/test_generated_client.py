@@ -19,7 +19,7 @@ from tests.factories import set_systems
 BIN = Path(sys.executable).parent
 PACKAGE = "status_layanan_imigrasi_api_client"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(scope="module")
