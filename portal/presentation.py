@@ -148,6 +148,11 @@ def decision(
             _("Not yet: %(stages)s; come back once %(systems)s recovers.")
             % {"stages": stages, "systems": systems}
         )
+    elif waiting and any(s.state == HELD for s in steps):  # a same-day service: say which
+        parts.append(
+            _("Not yet: it needs %(stages)s; come back once %(systems)s recovers.")
+            % {"stages": join_words([sentence_case(s.name) for s in waiting]), "systems": systems}
+        )
     elif waiting:
         parts.append(
             _("Not yet: waiting for %(systems)s; come back once it recovers.")

@@ -399,3 +399,13 @@ def test_marking_indonesian_terms_keeps_staff_text_escaped():
         assert id_terms("<b>sistem cekal</b>", ["sistem cekal"]) == (
             "&lt;b&gt;sistem cekal&lt;/b&gt;"
         )
+
+
+def test_a_same_day_service_says_which_stages_hold_it(client):
+    enter("partial")
+    text = text_of(client.get("/kantor/palembang/"))
+    express = section(text, "Paspor percepatan satu hari selesai", "Izin tinggal")
+    assert (
+        "Belum bisa: perlu pemeriksaan cekal dan pencetakan paspor; kembali setelah PDN dan "
+        "sistem cekal pulih." in express
+    )
