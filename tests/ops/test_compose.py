@@ -55,7 +55,9 @@ def test_compose_config_validates_and_only_the_proxy_is_published():
         environment = services[name]["environment"]
         assert environment["PDN_HEALTH_URL"] == REQUIRED["PDN_HEALTH_URL"]
         assert "web" in environment["ALLOWED_HOSTS"].split(",")  # the demo simulator's host
-        assert {"HTTPS", "CSRF_TRUSTED_ORIGINS", "SIMULATOR_ENABLED"} <= set(environment)
+        assert {"HTTPS", "CSRF_TRUSTED_ORIGINS", "SIMULATOR_ENABLED", "EMAIL_URL"} <= set(
+            environment
+        )
         assert environment["CEKAL_HEALTH_URL"] == ""  # unset: cekal reports through PDN's
 
 
