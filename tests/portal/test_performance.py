@@ -239,8 +239,7 @@ def test_advisory_saved_in_the_admin_invalidates(warm, admin_client):
             "body_en": "",
             "severity": "major",
             "phase": "identified",
-            "published_at_0": "2024-06-21",
-            "published_at_1": "08:00:00",
+            "published_at": "2024-06-21T08:00",  # the browser's date-time picker
             "updates-TOTAL_FORMS": "0",
             "updates-INITIAL_FORMS": "0",
             "updates-MIN_NUM_FORMS": "0",
