@@ -76,10 +76,13 @@ def words(page, selector: str) -> str:
 # --- 1. The decision first ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("script", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("phase", list(PHASES))
-def test_the_office_page_answers_every_service_on_the_first_screen(browser, live_server, phase):
+def test_the_office_page_answers_every_service_on_the_first_screen(
+    browser, live_server, phase, script
+):
     enter(phase)
-    page = phone_page(browser, live_server.url + "/kantor/palembang/")
+    page = phone_page(browser, live_server.url + "/kantor/palembang/", java_script_enabled=script)
     decisions = page.locator(".decision")
     assert decisions.count() >= 3
     for index in range(decisions.count()):
