@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
 from ..choices import Cause
@@ -39,8 +40,12 @@ class ServiceStageInline(LocalizedNamesMixin, admin.TabularInline):
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["code", "name_id", "mode", "season_start", "season_end"]
     search_fields = ["code", "name_id", "name_en"]
-    filter_horizontal = ["offices"]
     inlines = [ServiceStageInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Tick boxes: usable on a phone, and worded by the field's own name.
+        kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # its status history would go with it
