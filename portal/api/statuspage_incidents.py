@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from offices.models import OfficeClosure
@@ -83,11 +83,15 @@ def incident_document(advisory: Advisory, components: dict[str, list[dict]], url
     started = min(u["_at"] for u in updates)
     modified = max(advisory_modified(advisory), published)
     resolved = _resolved_at(advisory, timeline, modified)
+    status = advisory.phase
+    if resolved is None and (ended := advisory.ended_at(timezone.now())) is not None:
+        # Its publication is over, as its page says: resolved when it ended.
+        status, resolved = AdvisoryPhase.RESOLVED, max(ended, started)
     monitoring = [u.at for u in timeline if u.phase == AdvisoryPhase.MONITORING]
     return {
         "id": iid,
         "name": _pick(advisory.title_id, advisory.title_en),
-        "status": advisory.phase,
+        "status": status,
         "created_at": iso(started),
         "updated_at": iso(modified),
         "monitoring_at": iso(min(monitoring)) if monitoring else None,

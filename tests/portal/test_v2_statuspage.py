@@ -391,3 +391,17 @@ def test_status_description_follows_the_language(client, lang, description):
         assert get_json(client, path, lang=lang)["status"]["description"] == description
         by_header = client.get(path, HTTP_ACCEPT_LANGUAGE=lang).json()
         assert by_header["status"]["description"] == description
+
+
+def test_an_advisory_whose_publication_ended_is_resolved_when_it_ended(client):
+    """An advisory that ran out (published_until passed) without being resolved by hand is
+    over for the public, as its page says: v2 calls it resolved, at the end of publication."""
+    set_systems(pdn="up", cekal="up")
+    ended = timezone.now() - timedelta(hours=1)
+    publish_advisory(published_at=ended - timedelta(hours=2), published_until=ended)
+    incident = get_json(client, "/api/v2/incidents.json")["incidents"][0]
+    assert incident["status"] == "resolved"
+    assert incident["resolved_at"] == timezone.localtime(ended).isoformat()
+    assert incident["resolved_at"] > incident["started_at"]
+    assert get_json(client, "/api/v2/incidents/unresolved.json")["incidents"] == []
+    assert get_json(client, "/api/v2/summary.json")["incidents"] == []
