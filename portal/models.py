@@ -10,6 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 from django.db.models import Q
 from django.utils import timezone
 
@@ -85,8 +86,11 @@ class Advisory(models.Model):
             and system.state == SystemState.UP
         ):
             raise ValidationError(
-                f"{system.name} sudah berfungsi normal: advisory ini tidak dapat ditayangkan "
-                "sebagai gangguan. Ubah fasenya menjadi selesai."
+                _(
+                    "%(system)s is working normally again: this advisory cannot be published "
+                    "as an outage. Set its phase to resolved."
+                )
+                % {"system": system.name}
             )
 
     def ended_at(self, now: datetime) -> datetime | None:
