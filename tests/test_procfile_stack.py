@@ -82,19 +82,24 @@ def stop(tag: str) -> None:
             time.sleep(0.2)
 
 
+def start_procfile(env: dict[str, str], port: int, out) -> subprocess.Popen:
+    """``make run``'s processes: the Procfile under honcho, in a session of its own."""
+    return subprocess.Popen(
+        [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def run_stack(env: dict[str, str], port: int, log: Path):
     """Migrate, start the Procfile stack, flip the simulator, and follow the API."""
     manage = [str(BIN / "python"), "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     with open(log, "wb") as out:
-        honcho = subprocess.Popen(
-            [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        honcho = start_procfile(env, port, out)
     url = f"http://127.0.0.1:{port}/api/v1/status/"
 
     def services(office: str) -> dict | None:

@@ -6,7 +6,6 @@ write functions as the override form (scope, validation, audit trail).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,22 +23,16 @@ from ..choices import ForcedState, StageState
 from ..models import Override, Stage
 from ..snapshot import published
 from .decisions import CLEARED, CREATED, override_message
-from .display import apply_errors, datetime_field
+from .display import ReasonForm, apply_errors, datetime_field
 from .names import localized_name
 
 ACTIONS = ("close", "reopen")
 PERMISSIONS = ("services.add_override", "services.change_override")
 
 
-class QuickStageForm(forms.Form):
+class QuickStageForm(ReasonForm):
     """Why, and until when: all a quick action asks."""
 
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Shown to the public as the reason."),
-    )
     expires_at = datetime_field(
         label=gettext_lazy("Until (optional)"),
         required=False,

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_procfile_stack import base_env, free_port, get_json, stop, wait_for
+from tests.test_procfile_stack import (
+    base_env,
+    free_port,
+    get_json,
+    start_procfile,
+    stop,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -43,14 +50,7 @@ def stack(tmp_path_factory):
     ).stdout.strip()
     log = tmp / "stack.log"
     with open(log, "wb") as out:
-        honcho = subprocess.Popen(
-            [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        honcho = start_procfile(env, port, out)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: get_json(f"{base}/api/v1/status/"), 90, "the stack")

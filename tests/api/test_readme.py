@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_procfile_stack import base_env, free_port, get_json, stop, wait_for
+from tests.test_procfile_stack import (
+    base_env,
+    free_port,
+    get_json,
+    start_procfile,
+    stop,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -79,14 +86,7 @@ def make_run(tmp_path_factory):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
     log = tmp / "stack.log"
     with open(log, "wb") as out:
-        honcho = subprocess.Popen(
-            [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        honcho = start_procfile(env, port, out)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(
