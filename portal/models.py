@@ -10,9 +10,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from offices.models import Office
 from services.choices import SystemState
