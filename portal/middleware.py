@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
@@ -49,6 +50,24 @@ class HeadMiddleware:
             response.headers.setdefault("Content-Length", str(len(response.content)))
             response.content = b""
         return response
+
+
+def fixed_security_headers() -> dict[str, str]:
+    """The security headers every answer carries whatever the request: the portal's own and
+    those Django's security and clickjacking middleware add from the settings. A prepared
+    answer carries them from the start, and the middleware then leaves them as they are.
+    (HSTS depends on the request's scheme and stays with ``SecurityMiddleware``.)"""
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Permissions-Policy": PERMISSIONS_POLICY,
+        "Cross-Origin-Opener-Policy": settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "",
+        "X-Frame-Options": settings.X_FRAME_OPTIONS.upper(),
+    }
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if settings.SECURE_REFERRER_POLICY:
+        headers["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
+    return {name: value for name, value in headers.items() if value}
 
 
 class SecurityHeadersMiddleware:
