@@ -48,7 +48,9 @@ def main_conf(workdir: Path, site: Path, static_root: Path | None = None) -> str
     """An nginx.conf like the official image's, including ``site`` inside http {}.
 
     ``static_root`` adds a second server on the next port serving files as they are, for the
-    bench's comparison with a static file.
+    bench's comparison with a static file. It logs each request as the shipped server does
+    (the template's JSON format, to the same place), so that the comparison weighs the proxy
+    and its cache, not the access log, which costs both alike.
     """
     user = "user root root;" if os.geteuid() == 0 else ""
     temp = "\n".join(
@@ -58,7 +60,8 @@ def main_conf(workdir: Path, site: Path, static_root: Path | None = None) -> str
     static = ""
     if static_root is not None:
         static = (
-            f"    server {{ listen {{static_port}}; access_log off; root {static_root}; "
+            f"    server {{ listen {{static_port}}; access_log /dev/stdout portal_json; "
+            f"root {static_root}; "
             "default_type application/json; }\n"
         )
     return f"""{user}

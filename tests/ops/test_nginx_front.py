@@ -73,6 +73,52 @@ def test_the_rendered_template_is_accepted_by_nginx_inside_http(nginx_path, tmp_
     assert result.returncode == 0 or "host not found in upstream" in result.stderr, result.stderr
 
 
+# What the proxy container's environment holds: compose's three variables, the nginx:1.27
+# image's own ENV lines, and what Docker sets in every container.
+COMPOSE_ENV = {"NGINX_PORT": "80", "WEB_UPSTREAM": "web:8000", "NGINX_CACHE_DIR": "/var/cache/x"}
+IMAGE_ENV = {
+    "NGINX_VERSION": "1.27.5",
+    "NJS_VERSION": "0.8.10",
+    "NJS_RELEASE": "1~bookworm",
+    "PKG_RELEASE": "1~bookworm",
+    "DYNPKG_RELEASE": "1~bookworm",
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOSTNAME": "3f2a9c1d0b7e",
+    "HOME": "/root",
+}
+
+
+def test_the_official_image_renders_the_template_as_the_suite_does(nginx_path, tmp_path):
+    """The image's entrypoint (``20-envsubst-on-templates.sh``) runs ``envsubst`` with every
+    variable defined in the container (``NGINX_ENVSUBST_FILTER`` is unset), not only the
+    template's three, and writes ``/etc/nginx/conf.d/default.conf``, which the image's
+    nginx.conf includes inside http {}. None of the other names may change the template."""
+    environment = {**IMAGE_ENV, **COMPOSE_ENV}
+    every_name = " ".join(f"${{{name}}}" for name in environment)
+    as_the_image_does = subprocess.run(
+        ["envsubst", every_name],
+        input=TEMPLATE.read_text(),
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert as_the_image_does == render_template(80, "web:8000", Path("/var/cache/x"))
+    conf_d = tmp_path / "conf.d"
+    conf_d.mkdir()
+    (conf_d / "default.conf").write_text(
+        as_the_image_does.replace("web:8000", "127.0.0.1:8000").replace(
+            "/var/cache/x", str(tmp_path / "cache")
+        )
+    )
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"events {{}}\nhttp {{ include {conf_d}/*.conf; }}\n")
+    result = subprocess.run(
+        [nginx_path, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
 @contextlib.contextmanager
 def front(nginx: str, tmp_path: Path, database: str, settings, **web_extra) -> Iterator[Front]:
     """gunicorn (the Procfile's command, production settings) behind nginx, with worker and beat."""
