@@ -106,6 +106,87 @@ def test_the_overview_answers_the_first_office_on_the_first_screen(browser, live
     assert "Hari ini Anda dapat: wawancara, biometrik, foto." in first.inner_text()
 
 
+LONG_TITLE = (
+    "Pencetakan paspor tertunda di semua kantor karena gangguan Pusat Data Nasional; "
+    "wawancara, biometrik dan foto tetap dilayani seperti biasa"
+)
+
+
+def active_advisory() -> Advisory:
+    """A published advisory for every office, with a title too long for one line and a body."""
+    return Advisory.objects.create(
+        title_id=LONG_TITLE,
+        title_en="Passport printing is delayed at every office by the National Data Centre outage",
+        body_id="Paspor dicetak setelah PDN pulih.\n\nDatang sesuai jadwal: tahap lain jalan.",
+        severity=AdvisorySeverity.MAJOR,
+        phase=AdvisoryPhase.IDENTIFIED,
+        published_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+def advisory_line(page, advisory: Advisory):
+    """The advisory's title link, checked to be on the first screen, in a heading with its
+    severity in words, and readable (4.5:1) on the card."""
+    heading = page.get_by_role("heading", name=f"Berat: {LONG_TITLE}")
+    link = heading.get_by_role("link", name=LONG_TITLE)
+    assert link.get_attribute("href") == f"/pengumuman/{advisory.pk}/"
+    assert link.is_visible()
+    box = link.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"]
+    ground = page.evaluate(
+        "getComputedStyle(document.querySelector('#live-advisories .advisory')).backgroundColor"
+    )
+    for part in (".severity", "a"):
+        colour = page.evaluate(
+            "s => getComputedStyle(document.querySelector('#live-advisories ' + s)).color", part
+        )
+        assert contrast(colour, ground) >= 4.5, (part, colour, ground)
+    return link
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["js", "no-js"])
+def test_an_active_advisory_leaves_the_first_answer_on_the_first_screen(
+    browser, live_server, script
+):
+    advisory = active_advisory()
+    enter("partial")  # the snapshot carries the advisories published before it
+    page = phone_page(browser, live_server.url, java_script_enabled=script)
+    first = page.locator(".office").first.locator(".service .sentence").first
+    box = first.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"]
+    assert "Hari ini Anda dapat: wawancara, biometrik, foto." in first.inner_text()
+    advisory_line(page, advisory)
+    assert "Paspor dicetak" not in words(page, "main")  # the body is on the advisory's page
+    assert page.errors == []
+
+
+def test_a_region_page_shows_an_active_advisory_in_one_line_live_updates_included(
+    browser, live_server
+):
+    advisory = active_advisory()
+    enter("partial")
+    page = phone_page(browser, live_server.url + "/wilayah/sumsel/")
+    assert page.locator("#live-advisories .advisory").bounding_box()["height"] < 40
+    enter("cekal-back")  # the script swaps #live-advisories in place with the new page's
+    page.wait_for_function("() => document.querySelector('main').dataset.refreshes === '1'")
+    assert page.locator("#live-advisories .advisory").bounding_box()["height"] < 40
+    advisory_line(page, advisory).click()
+    page.wait_for_url(f"**/pengumuman/{advisory.pk}/")
+    assert words(page, "h1") == LONG_TITLE
+    assert "Paspor dicetak setelah PDN pulih." in words(page, "main")
+    assert page.errors == []
+
+
+def test_an_active_advisory_keeps_its_card_below_the_office_page_answers(browser, live_server):
+    active_advisory()
+    enter("partial")
+    page = phone_page(browser, live_server.url + "/kantor/palembang/")
+    decisions = page.locator(".decision")
+    last = decisions.nth(decisions.count() - 1).bounding_box()
+    assert last["y"] + last["height"] <= PHONE["height"]
+    assert "Paspor dicetak setelah PDN pulih." in words(page, "#live-advisories .advisory")
+
+
 # --- 2. Contacts ----------------------------------------------------------------------------
 
 
