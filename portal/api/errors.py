@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -75,7 +76,7 @@ class RequestTooLarge(exceptions.APIException):
 
     status_code = 413
     default_code = "request_too_large"
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
 
 
 def exception_handler(exc, context) -> Response | None:
@@ -86,7 +87,12 @@ def exception_handler(exc, context) -> Response | None:
         return None
     code, field, message = _describe(exc)
     if isinstance(exc, exceptions.Throttled):  # DRF's words are half translated
-        message = f"Too many requests; retry after {exc.wait or 1:.0f} seconds."
+        seconds = max(1, int(exc.wait or 1))  # as DRF writes Retry-After
+        message = ngettext(
+            "Too many requests; retry after %(seconds)d second.",
+            "Too many requests; retry after %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
     response.data = error_body(code, message, field)
     return response
 

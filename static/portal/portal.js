@@ -247,6 +247,8 @@
 
   document.querySelectorAll("ol.bars").forEach(function (list) {
     var items = Array.prototype.slice.call(list.children);
+    // Without this script the list itself is the stage's one tab stop; with it, a day is.
+    list.removeAttribute("tabindex");
     items.forEach(function (item, index) {
       item.tabIndex = index === items.length - 1 ? 0 : -1;
     });

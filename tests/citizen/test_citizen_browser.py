@@ -264,14 +264,26 @@ def test_history_bars_are_wide_enough_and_one_tab_stop_without_javascript(browse
     page = phone_page(browser, live_server.url + "/kantor/palembang/", java_script_enabled=False)
     widths = page.evaluate("[...document.querySelectorAll('ol.bars li')].map(li => li.offsetWidth)")
     assert len(widths) == 90 * page.locator("ol.bars").count() and min(widths) >= 6
-    tab_stops = page.evaluate(
+    stops_in_history = (
         "[...document.querySelectorAll('a[href], button, input, [tabindex]')]"
-        ".filter(e => e.tabIndex >= 0 && e.closest('.history')).length"
+        ".filter(e => e.tabIndex >= 0 && e.closest('.history'))"
     )
-    assert tab_stops == 0
+    stages = page.locator("ol.bars").count()
+    # Without JavaScript each stage's bars are one tab stop: the list, named by its stage.
+    assert page.evaluate(f"{stops_in_history}.map(e => e.tagName)") == ["OL"] * stages
+    page.keyboard.press("Tab")
+    for _ in range(60):
+        if page.evaluate("document.activeElement.matches('ol.bars')"):
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-labelledby')") == (
+        page.locator("ol.bars").first.get_attribute("aria-labelledby")
+    )
     assert page.evaluate("document.querySelectorAll('a[href], [tabindex]').length") < 60
 
+    # With it, one day per stage is the tab stop (the arrow keys move between days).
     scripted = phone_page(browser, live_server.url + "/kantor/palembang/")
+    assert scripted.evaluate(f"{stops_in_history}.map(e => e.tagName)") == ["LI"] * stages
     per_stage = scripted.evaluate(
         "[...document.querySelectorAll('ol.bars')]"
         ".map(ol => [...ol.children].filter(li => li.tabIndex === 0).length)"

@@ -172,16 +172,24 @@ def test_429_is_the_one_error_shape_in_one_language(client, settings):
             "anon-read": "1/minute",
         },
     }
-    AnonReadThrottle.reset()
-    try:
-        client.get("/api/v1/events/", HTTP_ACCEPT_LANGUAGE="id")
-        refused = client.get("/api/v1/events/", HTTP_ACCEPT_LANGUAGE="id")
-    finally:
+    refused = {}
+    for language in ("id", "en"):
         AnonReadThrottle.reset()
-    assert refused.status_code == 429 and refused["Retry-After"]
-    error = refused.json()["error"]
-    assert error["code"] == "throttled"
-    assert error["message"].startswith("Too many requests; retry after ")
+        try:
+            client.get("/api/v1/events/", HTTP_ACCEPT_LANGUAGE=language)
+            refused[language] = client.get("/api/v1/events/", HTTP_ACCEPT_LANGUAGE=language)
+        finally:
+            AnonReadThrottle.reset()
+    for language, answer in refused.items():
+        assert answer.status_code == 429 and answer["Retry-After"]
+        assert answer["Content-Language"] == language
+        assert answer.json()["error"]["code"] == "throttled"
+    # In the language of the answer, as every other API error is.
+    retry = refused["en"]["Retry-After"]
+    assert refused["en"].json()["error"]["message"] == (
+        f"Too many requests; retry after {retry} seconds."
+    )
+    assert refused["id"].json()["error"]["message"].startswith("Terlalu banyak permintaan")
 
 
 def test_host_port_variants_share_one_document(client, settings, monkeypatch):
