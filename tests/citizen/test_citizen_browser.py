@@ -97,26 +97,23 @@ def test_the_office_page_answers_every_service_on_the_first_screen(
     assert page.errors == []
 
 
-def test_the_overview_answers_the_first_office_on_the_first_screen(browser, live_server):
-    enter("partial")
-    page = phone_page(browser, live_server.url)
-    first = page.locator(".office").first.locator(".service .sentence").first
-    box = first.bounding_box()
-    assert box["y"] + box["height"] <= PHONE["height"]
-    assert "Hari ini Anda dapat: wawancara, biometrik, foto." in first.inner_text()
-
-
 LONG_TITLE = (
     "Pencetakan paspor tertunda di semua kantor karena gangguan Pusat Data Nasional; "
     "wawancara, biometrik dan foto tetap dilayani seperti biasa"
 )
+LONG_TITLE_EN = "Passport printing is delayed at every office by the National Data Centre outage"
+SEVERITY_MAJOR = {"id": "Berat", "en": "Major"}
+FIRST_ANSWER = {
+    "id": "Hari ini Anda dapat: wawancara, biometrik, foto.",
+    "en": "Today you can: interview, biometrics, photo.",
+}
 
 
 def active_advisory() -> Advisory:
     """A published advisory for every office, with a title too long for one line and a body."""
     return Advisory.objects.create(
         title_id=LONG_TITLE,
-        title_en="Passport printing is delayed at every office by the National Data Centre outage",
+        title_en=LONG_TITLE_EN,
         body_id="Paspor dicetak setelah PDN pulih.\n\nDatang sesuai jadwal: tahap lain jalan.",
         severity=AdvisorySeverity.MAJOR,
         phase=AdvisoryPhase.IDENTIFIED,
@@ -124,11 +121,12 @@ def active_advisory() -> Advisory:
     )
 
 
-def advisory_line(page, advisory: Advisory):
+def advisory_line(page, advisory: Advisory, lang: str = "id"):
     """The advisory's title link, checked to be on the first screen, in a heading with its
     severity in words, and readable (4.5:1) on the card."""
-    heading = page.get_by_role("heading", name=f"Berat: {LONG_TITLE}")
-    link = heading.get_by_role("link", name=LONG_TITLE)
+    title = {"id": LONG_TITLE, "en": LONG_TITLE_EN}[lang]
+    heading = page.get_by_role("heading", name=f"{SEVERITY_MAJOR[lang]}: {title}")
+    link = heading.get_by_role("link", name=title)
     assert link.get_attribute("href") == f"/pengumuman/{advisory.pk}/"
     assert link.is_visible()
     box = link.bounding_box()
@@ -145,18 +143,24 @@ def advisory_line(page, advisory: Advisory):
 
 
 @pytest.mark.parametrize("script", [True, False], ids=["js", "no-js"])
-def test_an_active_advisory_leaves_the_first_answer_on_the_first_screen(
-    browser, live_server, script
+@pytest.mark.parametrize("advisory", [False, True], ids=["no-advisory", "advisory"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("path", ["/", "/wilayah/sumsel/"], ids=["overview", "region"])
+def test_the_first_answer_ends_on_the_first_screen(
+    browser, live_server, path, lang, advisory, script
 ):
-    advisory = active_advisory()
+    published = active_advisory() if advisory else None
     enter("partial")  # the snapshot carries the advisories published before it
-    page = phone_page(browser, live_server.url, java_script_enabled=script)
+    page = phone_page(browser, live_server.url + path, lang=lang, java_script_enabled=script)
     first = page.locator(".office").first.locator(".service .sentence").first
+    assert FIRST_ANSWER[lang] in first.inner_text()
     box = first.bounding_box()
-    assert box["y"] + box["height"] <= PHONE["height"]
-    assert "Hari ini Anda dapat: wawancara, biometrik, foto." in first.inner_text()
-    advisory_line(page, advisory)
-    assert "Paspor dicetak" not in words(page, "main")  # the body is on the advisory's page
+    bottom = box["y"] + box["height"]
+    assert bottom <= PHONE["height"], f"the first answer ends at {bottom:.0f} px"
+    if published:
+        advisory_line(page, published, lang)
+        assert "Paspor dicetak" not in words(page, "main")  # the body is on its own page
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
     assert page.errors == []
 
 
