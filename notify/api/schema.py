@@ -24,11 +24,3 @@ status_changed_webhook = OpenApiWebhook(
         responses={200: OpenApiResponse(description="Received.")},
     ),
 )
-
-
-def webhooks_for_openapi_30(result: dict, generator, request, public) -> dict:
-    """OpenAPI 3.0 has no ``webhooks``: name the section ``x-webhooks`` there (as ReDoc
-    reads it); an OpenAPI 3.1 document keeps ``webhooks``."""
-    if str(result.get("openapi", "")).startswith("3.0") and "webhooks" in result:
-        result["x-webhooks"] = result.pop("webhooks")
-    return result

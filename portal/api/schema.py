@@ -53,8 +53,7 @@ ERROR_SCHEMA = {
                     "(`?lang=`, else the language cookie, else Accept-Language).",
                 },
                 "field": {
-                    "type": "string",
-                    "nullable": True,
+                    "type": ["string", "null"],
                     "description": "The parameter or body field at fault, when one is.",
                 },
             },
@@ -104,25 +103,34 @@ def document_errors(result: dict, generator, request, public) -> dict:
     for name, schema in schemas.items():
         if name.endswith("Request"):
             _strict_request(name, schema)
-        _typed_nullables(schema)
+    _null_as_alternative(result)
     return result
 
 
 def finish(result: dict, generator, request, public) -> dict:
     """Run last: what other apps' hooks added is public too unless it says otherwise (the
     webhooks the portal sends need no token of the receiver's)."""
-    for hook in result.get("x-webhooks", {}).values():
+    for hook in result.get("webhooks", {}).values():
         for operation in hook.values():
             operation.setdefault("security", [])
     return result
 
 
-def _typed_nullables(schema: dict) -> None:
-    """``nullable`` needs a ``type`` beside it in OpenAPI 3.0: a nullable reference to an
-    enum of strings is a nullable string."""
-    for prop in schema.get("properties", {}).values():
-        if prop.get("nullable") and "type" not in prop and ("allOf" in prop or "oneOf" in prop):
-            prop["type"] = "string"
+def _null_as_alternative(node: object) -> None:
+    """Make ``null`` one of the alternatives wherever a nullable schema also lists them: in
+    OpenAPI 3.1 ``{"type": [..., "null"], "anyOf": [...]}`` admits null only if an
+    alternative does too, and drf-spectacular writes a nullable field's ``anyOf`` so."""
+    if isinstance(node, list):
+        for item in node:
+            _null_as_alternative(item)
+    elif isinstance(node, dict):
+        types = node.get("type")
+        for key in ("anyOf", "oneOf"):
+            if isinstance(types, list) and "null" in types and isinstance(node.get(key), list):
+                node[key] = [*node[key], {"type": "null"}]  # the list may be shared
+                node.pop("type", None)
+        for value in node.values():
+            _null_as_alternative(value)
 
 
 # A reason says something: not blank, and without NUL (which PostgreSQL cannot store).

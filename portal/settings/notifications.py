@@ -92,11 +92,9 @@ CELERY_BEAT_SCHEDULE |= {
         "options": {"expires": 5.0},
     },
 }
-# The deliveries' payload, in the document's webhooks section (`x-webhooks` while the
-# document is OpenAPI 3.0, whose schema has no `webhooks`).
+# The deliveries' payload, in the OpenAPI 3.1 document's `webhooks` section.
 SPECTACULAR_SETTINGS["WEBHOOKS"] = ["notify.api.schema.status_changed_webhook"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     *SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"],
-    "notify.api.schema.webhooks_for_openapi_30",
     "portal.api.schema.finish",
 ]

@@ -40,6 +40,7 @@ SPECTACULAR_SETTINGS = {
         'clients. Every error is `{"error": {"code", "message", "field"}}`.'
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVERS": [{"url": "/", "description": "The portal that serves this document."}],
     "TAGS": [
         {"name": "v1", "description": "The portal's own API: public reads, writes with a token."},
