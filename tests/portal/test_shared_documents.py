@@ -34,8 +34,7 @@ def test_publishing_builds_each_language_once_and_shares_it(
     with django_capture_on_commit_callbacks(execute=True):
         bundle = recompute()
     shared = {
-        lang: status.document_entry(bundle, ("v1", "status"), lang, None)
-        for lang in ["id", "en"]
+        lang: status.document_entry(bundle, ("v1", "status"), lang, None) for lang in ["id", "en"]
     }
     for entry in shared.values():
         assert entry.body.startswith(b'{"generated_at"')

@@ -91,9 +91,7 @@ def test_racing_recomputes_record_each_transition_once(postgres):
     ]
 
 
-def test_racing_readers_write_nothing_and_racing_pollers_record_staleness_once(
-    postgres, settings
-):
+def test_racing_readers_write_nothing_and_racing_pollers_record_staleness_once(postgres, settings):
     settings.STALE_AFTER_SECONDS = 30
     set_systems(now=timezone.now() - timedelta(seconds=25), pdn="up", cekal="up")
     recompute()
