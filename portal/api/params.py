@@ -175,9 +175,12 @@ class NewestFirstCursorPagination(CursorPagination):
     def decode_cursor(self, request: Request):
         try:
             cursor = super().decode_cursor(request)
-            # The position goes into the query: make sure it is a date-time first.
+            # The position goes into the query: make sure it is a date-time first, with the
+            # offset every cursor this API gives out carries.
             if cursor is not None and cursor.position is not None:
-                representable(datetime.fromisoformat(cursor.position))
+                moment = representable(datetime.fromisoformat(cursor.position))
+                if timezone.is_naive(moment):
+                    raise ValueError("a cursor's position has an offset")
 
             return cursor
         except (exceptions.NotFound, ValueError, OverflowError, TypeError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -172,6 +174,22 @@ def test_observations_newest_first_with_cursor_pages(client):
     second = client.get(first["next"]).json()
     assert len(second["results"]) == 2 and second["next"] is None
     assert datetime.fromisoformat(second["results"][0]["at"]) < times[-1]
+
+
+def test_a_cursor_is_only_one_the_api_gave_out(client):
+    """A cursor's position goes into the query: one without an offset (never given out) is
+    refused, not compared as a naive time."""
+    start = timezone.now() - timedelta(hours=1)
+    for minute in range(3):
+        observe("pdn", SystemState.UP, start + timedelta(minutes=minute))
+    url = "/api/v1/systems/pdn/observations/"
+    given = client.get(url, {"page_size": 1}).json()["next"]
+    assert client.get(given).status_code == 200
+    for position in ("2000-01-02 00:00:00", "yesterday"):
+        forged = base64.b64encode(urlencode({"p": position}).encode()).decode()
+        answer = client.get(url, {"cursor": forged})
+        assert answer.status_code == 422
+        assert answer.json()["error"]["field"] == "cursor"
 
 
 @pytest.mark.parametrize(
