@@ -68,9 +68,13 @@ def test_a_full_cache_evicts_cache_entries_and_keeps_every_queued_task(capped_re
         queue = broker.SimpleQueue("celery")
         for n in range(200):
             queue.put({"task": "services.tasks.poll_systems_task", "n": n})
-        for n in range(400):  # 400 × 32 KiB: three times the cap
+        for n in range(400):  # 400 × 32 KiB: three times the cap; no write is refused
             cache.set(f"document-{n}", b"x" * 32 * 1024)
-        assert cache.get("document-0") is None and cache.get("document-399") is not None
+        kept = [n for n in range(400) if cache.get(f"document-{n}") is not None]
+        # Redis's LRU is approximate (it evicts the oldest of a few sampled keys), so which
+        # old entries go varies; most of them go, and the newest stays.
+        assert 399 in kept and len(kept) <= 4 * 1024 // 32
+        assert sum(n < 200 for n in kept) < sum(n >= 200 for n in kept)
         assert queue.qsize() == 200
         assert [queue.get(timeout=1).payload["n"] for _ in range(3)] == [0, 1, 2]
         queue.close()
