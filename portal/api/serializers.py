@@ -8,7 +8,6 @@ the serializers here describe them. Write bodies are validated here, and the bus
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 
 from django.db import models
@@ -29,6 +28,7 @@ from services.models import HealthObservation, Override, Service, Stage, Upstrea
 
 from ..choices import AdvisoryPhase, AdvisorySeverity
 from .errors import Unprocessable
+from .params import CODE
 
 # --- Read documents (documentation only) ----------------------------------------------------
 
@@ -174,16 +174,8 @@ class AdvisoryListSerializer(serializers.Serializer):
     advisories = AdvisorySerializer(many=True)
 
 
-class StatusAdvisorySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    body = serializers.CharField()
-    severity = serializers.ChoiceField(AdvisorySeverity.choices)
-    phase = serializers.ChoiceField(AdvisoryPhase.choices)
-    offices = serializers.ListField(child=serializers.CharField())
-    systems = serializers.ListField(child=serializers.CharField())
-    published_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+class StatusAdvisorySerializer(AdvisorySerializer):
+    active = published_until = updates = None  # the status document leaves these out
 
 
 class StatusDocumentSerializer(SnapshotSerializer):
@@ -211,6 +203,7 @@ ObservationPageSerializer = cursor_page("ObservationPage", ObservationSerializer
 # --- Writes ---------------------------------------------------------------------------------
 
 
+# Codes are lower-case words joined by hyphens; a well-formed code that names nothing is 422.
 CODE_SCHEMA = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 50}
 
 
@@ -222,7 +215,7 @@ class CodeField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=model.objects.all(), **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not re.fullmatch(CODE_SCHEMA["pattern"], data):
+        if not isinstance(data, str) or not CODE.fullmatch(data):
             raise serializers.ValidationError(_("Give a code, e.g. palembang."))
         found = self.get_queryset().filter(code=data).first()
         if found is None:

@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from offices.models import OfficeClosure
 
 from ..choices import AdvisoryPhase, AdvisorySeverity
 from ..models import Advisory
-from ..status import iso
+from ..status import iso, localized
 from .statuspage_components import PAGE_ID
 from .views import advisory_modified
 
@@ -59,10 +59,6 @@ def _newest_first(updates: list[dict]) -> list[dict]:
     return ordered
 
 
-def _pick(indonesian: str, english: str) -> str:
-    return english if translation.get_language() == "en" and english else indonesian
-
-
 def incident_document(advisory: Advisory, components: dict[str, list[dict]], url: str) -> dict:
     """An advisory as a Statuspage incident."""
     iid = str(advisory.pk)
@@ -75,9 +71,10 @@ def incident_document(advisory: Advisory, components: dict[str, list[dict]], url
         first_phase = (
             advisory.phase if advisory.phase != AdvisoryPhase.RESOLVED else "investigating"
         )
-    body = _pick(advisory.body_id, advisory.body_en) or _pick(advisory.title_id, advisory.title_en)
+    name = localized((advisory.title_id, advisory.title_en))
+    body = localized((advisory.body_id, advisory.body_en)) or name
     updates = [
-        _update(f"u{u.pk}", iid, u.phase, _pick(u.body_id, u.body_en), u.at) for u in timeline
+        _update(f"u{u.pk}", iid, u.phase, localized((u.body_id, u.body_en)), u.at) for u in timeline
     ]
     updates.append(_update(f"a{advisory.pk}", iid, first_phase, body, published))
     started = min(u["_at"] for u in updates)
@@ -90,7 +87,7 @@ def incident_document(advisory: Advisory, components: dict[str, list[dict]], url
     monitoring = [u.at for u in timeline if u.phase == AdvisoryPhase.MONITORING]
     return {
         "id": iid,
-        "name": _pick(advisory.title_id, advisory.title_en),
+        "name": name,
         "status": status,
         "created_at": iso(started),
         "updated_at": iso(modified),
@@ -166,7 +163,7 @@ def closure_modified(closure: OfficeClosure, now: datetime) -> datetime:
 
 def recent_incidents(now: datetime):
     return (
-        Advisory.objects.filter(published_at__isnull=False, published_at__lte=now)
+        Advisory.objects.ever_published(now)
         .prefetch_related("offices", "updates")
         .order_by("-published_at", "-id")
     )

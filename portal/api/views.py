@@ -43,6 +43,7 @@ from ..prepared import (
 from ..status import (
     document_entry,
     iso,
+    localized,
     office_document,
     snapshot_envelope,
     status_entry,
@@ -71,6 +72,7 @@ LANG = OpenApiParameter(
     "Codes and states are never translated.",
 )
 CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 MOMENT = {
     "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
 }
@@ -89,13 +91,11 @@ PAGE_SIZE = OpenApiParameter(
     {"type": "integer", "minimum": 1, "maximum": NewestFirstCursorPagination.max_page_size},
     description="Default 50.",
 )
-# Codes are lower-case words joined by hyphens; a well-formed code that names nothing is 422.
-CODE_PATTERN = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 50}
 
 
 def code_filter(name: str) -> OpenApiParameter:
     return OpenApiParameter(
-        name, CODE_PATTERN, description=f"A {name} code; an unknown one is a 422."
+        name, s.CODE_SCHEMA, description=f"A {name} code; an unknown one is a 422."
     )
 
 
@@ -146,7 +146,8 @@ class StatusView(PublicReadMixin, APIView):
         return respond(request, entry)
 
 
-def _find(items, code: str, message: str):
+def find_or_404(items, code: str, message: str):
+    """The item of ``items`` named ``code``, else a 404 saying ``message``."""
     found = next((item for item in items if item.code == code), None)
     if found is None:
         raise NotFound("code", message % {"code": repr(code[:60])})
@@ -178,7 +179,7 @@ class OfficeViewSet(PublicReadMixin, viewsets.ViewSet):
     @extend_schema(parameters=[LANG, CODE], responses={200: s.OfficeDetailSerializer})
     def retrieve(self, request: Request, code: str) -> HttpResponse:
         def build(bundle: Published) -> dict:
-            office = _find(bundle.snapshot.offices, code, _("No office %(code)s."))
+            office = find_or_404(bundle.snapshot.offices, code, _("No office %(code)s."))
             return snapshot_envelope(bundle, office=office_document(office, bundle))
 
         return snapshot_read(request, ("office", code), build)
@@ -200,7 +201,7 @@ class SystemViewSet(PublicReadMixin, viewsets.ViewSet):
     @extend_schema(parameters=[LANG, CODE], responses={200: s.SystemDetailSerializer})
     def retrieve(self, request: Request, code: str) -> HttpResponse:
         def build(bundle: Published) -> dict:
-            system = _find(bundle.snapshot.systems, code, _("No system %(code)s."))
+            system = find_or_404(bundle.snapshot.systems, code, _("No system %(code)s."))
             return snapshot_envelope(bundle, system=system_document(system, bundle))
 
         return snapshot_read(request, ("system", code), build)
@@ -213,9 +214,9 @@ class SystemViewSet(PublicReadMixin, viewsets.ViewSet):
     def observations(self, request: Request, code: str) -> HttpResponse:
         """Recent polls of one system, newest first."""
         check_parameters(request, {"since", "until", *NewestFirstCursorPagination.PARAMETERS})
-        system = UpstreamSystem.objects.filter(code=code).first()
-        if system is None:
-            raise NotFound("code", _("No system %(code)s.") % {"code": repr(code[:60])})
+        system = find_or_404(
+            UpstreamSystem.objects.filter(code=code), code, _("No system %(code)s.")
+        )
         rows = time_window(request, system.observations.all())
         page, links = NewestFirstCursorPagination().page(request, rows, self)
         document = {**links, "results": s.ObservationSerializer(page, many=True).data}
@@ -315,7 +316,7 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
         return respond_document(request, {"advisories": documents}, modified)
 
     @extend_schema(
-        parameters=[LANG, OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[LANG, ID],
         responses={200: s.AdvisorySerializer},
     )
     def retrieve(self, request: Request, pk: str) -> HttpResponse:
@@ -335,7 +336,7 @@ def recent_advisories(now: datetime):
     """Published advisories in force at ``now`` or ended in the last 30 days, newest first."""
     recent = now - timedelta(days=RECENT_ADVISORY_DAYS)
     return (
-        Advisory.objects.filter(published_at__isnull=False, published_at__lte=now)
+        Advisory.objects.ever_published(now)
         .filter(Q(published_until__isnull=True) | Q(published_until__gt=recent))
         .prefetch_related("offices", "systems", "updates")
         .order_by("-published_at", "-id")
@@ -347,18 +348,14 @@ def advisory_modified(advisory: Advisory) -> datetime:
     return max([advisory.updated_at, *updates])
 
 
-def _pick(indonesian: str, english: str) -> str:
-    return english if translation.get_language() == "en" and english else indonesian
-
-
 def advisory_document(advisory: Advisory) -> dict:
     """One advisory in the active language, with its updates (newest first)."""
     now = timezone.now()
     in_force = advisory.published_until is None or advisory.published_until > now
     return {
         "id": advisory.pk,
-        "title": _pick(advisory.title_id, advisory.title_en),
-        "body": _pick(advisory.body_id, advisory.body_en),
+        "title": localized((advisory.title_id, advisory.title_en)),
+        "body": localized((advisory.body_id, advisory.body_en)),
         "severity": advisory.severity,
         "phase": advisory.phase,
         "active": in_force and advisory.phase != AdvisoryPhase.RESOLVED,
@@ -368,7 +365,12 @@ def advisory_document(advisory: Advisory) -> dict:
         "published_until": iso(advisory.published_until),
         "updated_at": iso(advisory.updated_at),
         "updates": [
-            {"id": u.pk, "phase": u.phase, "body": _pick(u.body_id, u.body_en), "at": iso(u.at)}
+            {
+                "id": u.pk,
+                "phase": u.phase,
+                "body": localized((u.body_id, u.body_en)),
+                "at": iso(u.at),
+            }
             for u in advisory.updates.all()
         ],
     }

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, parsers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,9 +31,8 @@ from . import serializers as s
 from .auth import ApiTokenAuthentication, TokenPermissions, TokenReadThrottle, TokenWriteThrottle
 from .errors import Gone, NotFound, RequestTooLarge
 from .params import activate_language, check_parameters, request_language
+from .views import CODE, ID, find_or_404
 
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)
 # A write body is a few fields and a reason of at most 500 characters (≤ 3 KB even with
 # every character escaped): more is refused before parsing.
 MAX_BODY_BYTES = 8 * 1024
@@ -98,10 +97,7 @@ class TokenWriteMixin:
         """One in force or coming; one cleared, ended or expired is gone (410)."""
         row = self.get_object()
         if not self.in_force(row):
-            raise Gone(
-                "id",
-                self.messages()["gone"] % {"id": pk},
-            )
+            raise Gone("id", self.gone % {"id": pk})
         self.last_modified = newest_change([row])
         return Response(self.get_serializer(row).data)
 
@@ -109,7 +105,7 @@ class TokenWriteMixin:
         pk = self.kwargs["pk"]
         found = self.get_queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
         if found is None:
-            raise NotFound("id", self.messages()["missing"] % {"id": repr(pk[:20])})
+            raise NotFound("id", self.missing % {"id": repr(pk[:20])})
         overrides.check_offices_scope(self.request.user, [found.office])  # reads as writes
         return found
 
@@ -120,19 +116,13 @@ def newest_change(rows) -> datetime:
     return max(moments) if moments else published().snapshot.generated_at
 
 
-class OverrideViewSet(
-    TokenWriteMixin,
-    viewsets.GenericViewSet,
-):
+class OverrideViewSet(TokenWriteMixin, viewsets.GenericViewSet):
     """Force a stage or service open or closed at an office, and end it again."""
 
     serializer_class = s.OverrideSerializer
 
-    def messages(self) -> dict[str, str]:
-        return {
-            "missing": _("No override %(id)s."),
-            "gone": _("Override %(id)s has ended; its history is in /api/v1/events/."),
-        }
+    missing = gettext_lazy("No override %(id)s.")
+    gone = gettext_lazy("Override %(id)s has ended; its history is in /api/v1/events/.")
 
     def in_force(self, row: Override) -> bool:
         return Override.objects.active(timezone.now()).filter(pk=row.pk).exists()
@@ -147,7 +137,9 @@ class OverrideViewSet(
     @extend_schema(responses={201: s.OverrideSerializer})
     def create(self, request: Request) -> Response:
         """Create an override in the token owner's office scope."""
-        body = self._valid(request)
+        serializer = s.OverrideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body = serializer.validated_data
         override = overrides.create_override(
             body["office"],
             state=body["state"],
@@ -165,25 +157,14 @@ class OverrideViewSet(
         override = overrides.clear_override(self.get_object(), actor=request.user)
         return Response(s.OverrideSerializer(override).data)
 
-    def _valid(self, request: Request) -> dict:
-        serializer = s.OverrideSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
-
-class ClosureViewSet(
-    TokenWriteMixin,
-    viewsets.GenericViewSet,
-):
+class ClosureViewSet(TokenWriteMixin, viewsets.GenericViewSet):
     """Close a whole office for a window, and end or cancel the closure."""
 
     serializer_class = s.ClosureSerializer
 
-    def messages(self) -> dict[str, str]:
-        return {
-            "missing": _("No closure %(id)s."),
-            "gone": _("Closure %(id)s has ended; its history is in /api/v1/events/."),
-        }
+    missing = gettext_lazy("No closure %(id)s.")
+    gone = gettext_lazy("Closure %(id)s has ended; its history is in /api/v1/events/.")
 
     def in_force(self, row: OfficeClosure) -> bool:
         return OfficeClosure.objects.relevant(timezone.now()).filter(pk=row.pk).exists()
@@ -223,10 +204,7 @@ class SystemDeclarationView(TokenWriteMixin, APIView):
     queryset = UpstreamSystem.objects.all()  # for TokenPermissions: change_upstreamsystem
 
     def _system(self, code: str) -> UpstreamSystem:
-        system = UpstreamSystem.objects.filter(code=code).first()
-        if system is None:
-            raise NotFound("code", _("No system %(code)s.") % {"code": repr(code[:60])})
-        return system
+        return find_or_404(UpstreamSystem.objects.filter(code=code), code, _("No system %(code)s."))
 
     @extend_schema(
         parameters=[CODE],
