@@ -102,18 +102,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        obj.secret = ApiToken.new_secret()  # kept on this instance only, for response_add
-        obj.set_secret(obj.secret)
+        if not change:
+            obj.secret = ApiToken.new_secret()  # kept on this instance only, for response_add
+            obj.set_secret(obj.secret)
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
         """Show the secret once, on this page: a message would carry it in a cookie."""
         context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj}
-        response = TemplateResponse(
-            request, "admin/portal/apitoken/issued.html", {**context, "secret": obj.secret}
-        )
+        context["secret"] = obj.secret
+        response = TemplateResponse(request, "admin/portal/apitoken/issued.html", context)
         add_never_cache_headers(response)
         return response
 

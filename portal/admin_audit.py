@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from offices.models import Office, OfficeClosure, OfficeMembership
+from services.admin import cause_words, state_badge
+from services.admin.systems import event_subject
 from services.models import Override, SimulatedPdn, StatusEvent, UpstreamSystem
 
-from .admin_views import cause_word, cause_words, state_badge
 from .models import Advisory
 
 AUDIT_LIMIT = 300
@@ -151,10 +152,8 @@ def _content_types(*models) -> list[ContentType]:
 
 
 def _event_row(event: StatusEvent) -> AuditRow:
-    from services.admin.systems import event_subject
-
     change = SafeString(f"{state_badge(event.old_state)} → {state_badge(event.new_state)}")
-    cause = cause_word(event.cause) or event.cause
+    cause = cause_words().get(event.cause) or event.cause
     return AuditRow(
         at=event.at,
         source=_("status change (%(cause)s)") % {"cause": cause},

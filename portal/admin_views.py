@@ -66,7 +66,8 @@ class StaffAdminSite(admin.AdminSite):
 
     def audit_view(self, request: HttpRequest) -> HttpResponse:
         """Who changed what, when and why: status events and admin log, per office."""
-        from .admin_audit import AUDIT_LIMIT, AuditFilterForm, audit_rows  # uses this module
+        # Imported late: admin_audit imports services.admin (see state_badge).
+        from .admin_audit import AUDIT_LIMIT, AuditFilterForm, audit_rows
 
         if not request.user.has_perm(AUDIT_PERMISSION):
             raise PermissionDenied
@@ -94,14 +95,10 @@ def state_badge(state: str) -> SafeString:
     return badge(state)
 
 
-def cause_words() -> dict[str, str]:
-    """Each cause in the staff's words, in the active language."""
-    from services.admin import cause_words as words
-
-    return words()
-
-
 def cause_word(cause: str) -> str:
+    """A cause in the staff's words, in the active language."""
+    from services.admin import cause_words
+
     return cause_words().get(cause, "")
 
 

@@ -156,9 +156,8 @@ class AdvisoryAdmin(OfficeScopedAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if not super().has_change_permission(request, obj):
-            return False
-        return obj is None or self.within_scope(request, obj)
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self.within_scope(request, obj))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # end the publication instead: what the public was told stays on record
@@ -331,22 +330,14 @@ def split_advisory(advisory: Advisory, scope) -> Advisory:
         systems = list(advisory.systems.all())
         updates = list(advisory.updates.all())
         share = Advisory.objects.get(pk=advisory.pk)
-        share.pk = share.id = None
+        share.pk = None
         share._state.adding = True
         share.save()
         share.offices.set(mine)
         share.systems.set(systems)
-        AdvisoryUpdate.objects.bulk_create(
-            AdvisoryUpdate(
-                advisory=share,
-                phase=u.phase,
-                body_id=u.body_id,
-                body_en=u.body_en,
-                actor=u.actor,
-                at=u.at,
-            )
-            for u in updates
-        )
+        for update in updates:
+            update.pk, update.advisory = None, share
+        AdvisoryUpdate.objects.bulk_create(updates)
         advisory.offices.remove(*mine)
     return share
 

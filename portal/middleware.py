@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 
 from .api.errors import error_response, is_api_path
 
@@ -31,7 +31,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 
-class HeadMiddleware:
+class HeadMiddleware(MiddlewareMixin):
     """Answer HEAD with the headers a GET would have and no body (RFC 9110 §9.3.2), and a
     304 without a Content-Length of its own.
 
@@ -39,11 +39,7 @@ class HeadMiddleware:
     reads the body as the start of the next response.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if response.status_code == 304:
             del response["Content-Length"]
         elif request.method == "HEAD" and not response.streaming:
@@ -70,28 +66,18 @@ def fixed_security_headers() -> dict[str, str]:
     return {name: value for name, value in headers.items() if value}
 
 
-class SecurityHeadersMiddleware:
-    """Add CSP, Permissions-Policy and Cross-Origin-Opener-Policy to every response."""
+class SecurityHeadersMiddleware(MiddlewareMixin):
+    """Add CSP and Permissions-Policy to every response (Django's SecurityMiddleware adds
+    Cross-Origin-Opener-Policy)."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
 
 
-class DatabaseUnavailableMiddleware:
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
     """Answer 503 with Retry-After, not 500, while the database cannot be reached."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):

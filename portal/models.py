@@ -188,10 +188,6 @@ class ApiToken(models.Model):
         token.save()
         return token, secret
 
-    @property
-    def revoked(self) -> bool:
-        return self.revoked_at is not None
-
     def revoke(self) -> None:
         """Stop the token working from now on (it stays listed, for the record)."""
         if self.revoked_at is None:

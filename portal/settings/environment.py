@@ -6,8 +6,11 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+
+N = TypeVar("N", int, float)
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -21,7 +24,7 @@ def env_str(name: str, default: str | None = None) -> str | None:
 def env_bool(name: str, default: bool) -> bool:
     """Return a boolean variable; refuse anything but the usual spellings."""
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if not raw:
         return default
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
@@ -33,27 +36,22 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     """Return an integer variable not below ``minimum``."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
-    return value
+    return _env_number(name, default, minimum, int, "an integer")
 
 
 def env_float(name: str, default: float, minimum: float = 0.0) -> float:
     """Return a number variable not below ``minimum``."""
+    return _env_number(name, default, minimum, float, "a number")
+
+
+def _env_number(name: str, default: N, minimum: N, kind: type[N], noun: str) -> N:
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if not raw:
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {noun}, got {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
     return value
