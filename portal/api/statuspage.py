@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -45,12 +45,12 @@ from .views import LANG, PublicReadMixin, advisory_modified, respond_document
 __all__ = ["INDICATORS"]  # named by SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES
 
 
-def v2_schema(operation_id: str, summary: str, response) -> extend_schema:
-    return extend_schema(
-        operation_id=operation_id,
-        summary=summary,
-        parameters=[LANG],
-        responses={200: response},
+def v2_schema(operation_id: str, summary: str, response):
+    """Document a Statuspage view's GET."""
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=operation_id, summary=summary, parameters=[LANG], responses={200: response}
+        )
     )
 
 
@@ -85,14 +85,11 @@ class CachedStatuspageView(StatuspageView):
         raise NotImplementedError
 
 
+@v2_schema("v2_summary", "Statuspage summary: everything at once", shapes.SummaryDocument)
 class SummaryView(CachedStatuspageView):
     """Page, components, unresolved incidents, upcoming and active maintenances, status."""
 
     name = "summary"
-
-    @v2_schema("v2_summary", "Statuspage summary: everything at once", shapes.SummaryDocument)
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
 
     def build(self, request: Request, bundle: Published, url: str) -> dict:
         now = timezone.now()
@@ -113,43 +110,34 @@ class SummaryView(CachedStatuspageView):
         }
 
 
+@v2_schema("v2_status", "Statuspage status indicator", shapes.StatusDocument)
 class StatusIndicatorView(CachedStatuspageView):
     """Page and its status indicator."""
 
     name = "status"
-
-    @v2_schema("v2_status", "Statuspage status indicator", shapes.StatusDocument)
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
 
     def build(self, request: Request, bundle: Published, url: str) -> dict:
         summary = SummaryView().build(request, bundle, url)
         return {"page": summary["page"], "status": summary["status"]}
 
 
+@v2_schema("v2_components", "Statuspage components", shapes.ComponentsDocument)
 class ComponentsView(CachedStatuspageView):
     """Page and every component: offices as groups, their stages as components."""
 
     name = "components"
 
-    @v2_schema("v2_components", "Statuspage components", shapes.ComponentsDocument)
-    def get(self, request: Request) -> HttpResponse:
-        return super().get(request)
-
     def build(self, request: Request, bundle: Published, url: str) -> dict:
         return {"page": page_document(bundle, url), "components": components_of(bundle)}
 
 
+@v2_schema("v2_incidents", "Statuspage incidents: the 50 latest", shapes.IncidentsDocument)
 class IncidentListView(StatuspageView):
     """The 50 most recent incidents (advisories), newest first."""
 
     unresolved = False
 
-    @v2_schema("v2_incidents", "Statuspage incidents: the 50 latest", shapes.IncidentsDocument)
     def get(self, request: Request) -> HttpResponse:
-        return self.answer(request)
-
-    def answer(self, request: Request) -> HttpResponse:
         lang, now, bundle = request_language(request), timezone.now(), published()
         rows = unresolved_incidents(now) if self.unresolved else recent_incidents(now)[:LIST_LIMIT]
         rows = list(rows)
@@ -163,32 +151,24 @@ class IncidentListView(StatuspageView):
         return respond_document(request, document, modified, lang)
 
 
+@v2_schema("v2_incidents_unresolved", "Statuspage unresolved incidents", shapes.IncidentsDocument)
 class UnresolvedIncidentListView(IncidentListView):
     """Incidents (advisories) not yet resolved."""
 
     unresolved = True
 
-    @v2_schema(
-        "v2_incidents_unresolved", "Statuspage unresolved incidents", shapes.IncidentsDocument
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return self.answer(request)
 
-
+@v2_schema(
+    "v2_scheduled_maintenances",
+    "Statuspage scheduled maintenances: the 50 latest",
+    shapes.MaintenancesDocument,
+)
 class MaintenanceListView(StatuspageView):
     """The 50 most recent scheduled maintenances (office closures)."""
 
     which = "all"
 
-    @v2_schema(
-        "v2_scheduled_maintenances",
-        "Statuspage scheduled maintenances: the 50 latest",
-        shapes.MaintenancesDocument,
-    )
     def get(self, request: Request) -> HttpResponse:
-        return self.answer(request)
-
-    def answer(self, request: Request) -> HttpResponse:
         lang, now, bundle = request_language(request), timezone.now(), published()
         rows = list(closures(now, self.which)[:LIST_LIMIT])
         url = self.page_url(request)
@@ -200,29 +180,23 @@ class MaintenanceListView(StatuspageView):
         return respond_document(request, document, modified, lang)
 
 
+@v2_schema(
+    "v2_scheduled_maintenances_upcoming",
+    "Statuspage upcoming maintenances",
+    shapes.MaintenancesDocument,
+)
 class UpcomingMaintenanceListView(MaintenanceListView):
     """Scheduled maintenances (office closures) that have not started."""
 
     which = "upcoming"
 
-    @v2_schema(
-        "v2_scheduled_maintenances_upcoming",
-        "Statuspage upcoming maintenances",
-        shapes.MaintenancesDocument,
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return self.answer(request)
 
-
+@v2_schema(
+    "v2_scheduled_maintenances_active",
+    "Statuspage maintenances in force",
+    shapes.MaintenancesDocument,
+)
 class ActiveMaintenanceListView(MaintenanceListView):
     """Scheduled maintenances (office closures) in force now."""
 
     which = "active"
-
-    @v2_schema(
-        "v2_scheduled_maintenances_active",
-        "Statuspage maintenances in force",
-        shapes.MaintenancesDocument,
-    )
-    def get(self, request: Request) -> HttpResponse:
-        return self.answer(request)
