@@ -103,13 +103,8 @@ class TokenWriteThrottle(throttling.SimpleRateThrottle):
 
     scope = "token-write"
 
-    def get_rate(self) -> str | None:
+    def get_rate(self) -> str | None:  # read when DRF makes the throttle: at each request
         return configured_rate(self.scope)
-
-    def allow_request(self, request, view) -> bool:
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str | None:
         if request.auth is None:

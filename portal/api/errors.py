@@ -41,34 +41,30 @@ class BadParameter(exceptions.ValidationError):
         super().__init__({field: [message]}, code=self.default_code)
 
 
-class NotFound(exceptions.NotFound):
-    """An unknown code or id in the path: 404 naming the path parameter."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-class Unprocessable(exceptions.APIException):
-    """Well-formed input that names nothing known or breaks a rule: 422 naming the field."""
-
-    status_code = 422
-    default_code = "unprocessable"
+class FieldError(exceptions.APIException):
+    """An error naming the field or path parameter at fault (``error.field``)."""
 
     def __init__(self, field: str | None, message: str):
         super().__init__(message)
         self.field = field
 
 
-class Gone(exceptions.APIException):
+class NotFound(FieldError, exceptions.NotFound):
+    """An unknown code or id in the path: 404 naming the path parameter."""
+
+
+class Unprocessable(FieldError):
+    """Well-formed input that names nothing known or breaks a rule: 422 naming the field."""
+
+    status_code = 422
+    default_code = "unprocessable"
+
+
+class Gone(FieldError):
     """An override or closure that has been cleared or has ended: 410."""
 
     status_code = 410
     default_code = "gone"
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -138,7 +134,7 @@ def domain_sentence(error: DjangoValidationError) -> str:
 
 def _describe(exc: Exception) -> tuple[str, str | None, str]:
     """The error's code, the field it names (if any) and its first message."""
-    code = _code(exc)
+    code = getattr(exc, "default_code", "error")
     field = getattr(exc, "field", None)
     detail = getattr(exc, "detail", None)
     message = str(detail if detail is not None else exc)
@@ -153,12 +149,6 @@ def _describe(exc: Exception) -> tuple[str, str | None, str]:
     if field in ("non_field_errors", "__all__"):
         field = None
     return code, field, message
-
-
-def _code(exc: Exception) -> str:
-    if isinstance(exc, exceptions.ValidationError):
-        return "invalid" if exc.default_code == "invalid" else exc.default_code
-    return getattr(exc, "default_code", "error")
 
 
 def is_api_path(request: HttpRequest) -> bool:
