@@ -151,26 +151,26 @@ def live_status(user) -> dict:
                 "pk": scope[office.code].pk,
                 "name": bundle.offices[office.code].name,
                 "zone": f"{timezone.now().astimezone(zone):%Z}",
-                "stages": [_stage_item(s, office.code, bundle, zone) for s in office.stages],
-                "services": [_service_item(s, office.code, bundle, zone) for s in office.services],
+                "stages": [_item(s, "stage", office.code, bundle, zone) for s in office.stages],
+                "services": [
+                    _item(s, "service", office.code, bundle, zone) for s in office.services
+                ],
                 **decisions[office.code],
             }
         )
     here = timezone.get_current_timezone()
-    systems = [
-        {
-            "name": s.name,
-            "badge": state_badge(s.state),
-            "source": StateSource(s.source).label(get_language()),
-            "checked_at": zone_moment(s.checked_at, here),
-        }
-        for s in bundle.snapshot.systems
-    ]
-    snap = bundle.snapshot
     return {
-        "generated_at": zone_moment(snap.generated_at, here, with_date=True),
-        "stale": snap.stale,
-        "systems": systems,
+        "generated_at": zone_moment(bundle.snapshot.generated_at, here, with_date=True),
+        "stale": bundle.snapshot.stale,
+        "systems": [
+            {
+                "name": s.name,
+                "badge": state_badge(s.state),
+                "source": StateSource(s.source).label(get_language()),
+                "checked_at": zone_moment(s.checked_at, here),
+            }
+            for s in bundle.snapshot.systems
+        ],
         "offices": offices,
     }
 
@@ -198,33 +198,23 @@ def _quick(status) -> str:
     return "reopen" if status.state == StageState.CLOSED else "close"
 
 
-def _stage_item(status, office: str, bundle: Published, zone: ZoneInfo) -> LiveItem:
-    return LiveItem(
-        code=status.code,
-        name=in_language(bundle.stage_names[status.code]),
-        state=status.state,
-        badge=state_badge(status.state),
-        cause=cause_word(status.cause),
-        detail=_detail(status, bundle),
-        since=zone_moment(bundle.since.get((office, "stage", status.code)), zone),
-        quick=_quick(status),
-    )
-
-
-def _service_item(status, office: str, bundle: Published, zone: ZoneInfo) -> LiveItem:
+def _item(status, kind: str, office: str, bundle: Published, zone: ZoneInfo) -> LiveItem:
+    """A stage or a service (``kind``) at ``office``, as staff read it."""
+    names = bundle.stage_names if kind == "stage" else bundle.service_names
     detail = _detail(status, bundle)
-    if status.available_stages and status.waiting_stages:
-        names = ", ".join(in_language(bundle.stage_names[c]) for c in status.available_stages)
-        today = _("possible today: %(stages)s") % {"stages": names}
+    if kind == "service" and status.available_stages and status.waiting_stages:
+        stages = ", ".join(in_language(bundle.stage_names[c]) for c in status.available_stages)
+        today = _("possible today: %(stages)s") % {"stages": stages}
         detail = f"{today}; {detail}" if detail else today
     return LiveItem(
         code=status.code,
-        name=in_language(bundle.service_names[status.code]),
+        name=in_language(names[status.code]),
         state=status.state,
         badge=state_badge(status.state),
         cause=cause_word(status.cause),
         detail=detail,
-        since=zone_moment(bundle.since.get((office, "service", status.code)), zone),
+        since=zone_moment(bundle.since.get((office, kind, status.code)), zone),
+        quick=_quick(status) if kind == "stage" else "",
     )
 
 

@@ -37,7 +37,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from services import metrics
 
-from .security import client_address, parse_address, trusted_networks
+from .security import client_address, in_networks, trusted_networks
 
 log = logging.getLogger(__name__)
 
@@ -203,17 +203,12 @@ def no_store(response: HttpResponse) -> HttpResponse:
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for the addresses in ``METRICS_ALLOWED_ADDRESSES`` only."""
-    if not metrics_allowed(client_address(request)):
+    allowed = trusted_networks(settings.METRICS_ALLOWED_ADDRESSES)
+    if not in_networks(client_address(request), allowed):
         return no_store(HttpResponse("metrics are not served to this address\n", status=403))
     return no_store(
         HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
     )
-
-
-def metrics_allowed(address: str) -> bool:
-    parsed = parse_address(address)
-    allowed = trusted_networks(settings.METRICS_ALLOWED_ADDRESSES)
-    return parsed is not None and any(parsed in network for network in allowed)
 
 
 def scrape_registry() -> CollectorRegistry:

@@ -44,16 +44,12 @@ class ClientAddressMiddleware:
         """The visitor's address, from the peer's address and the ``X-Forwarded-For`` it sent."""
         address = peer
         hops = [hop.strip() for hop in forwarded_for.split(",")] if forwarded_for else []
-        while hops and self.trusted(address):
+        while hops and in_networks(address, self.proxies):
             hop = hops.pop()
             if parse_address(hop) is None:
                 break  # a proxy we trust writes addresses only: the last good one stands
             address = hop
         return address
-
-    def trusted(self, address: str) -> bool:
-        parsed = parse_address(address)
-        return parsed is not None and any(parsed in network for network in self.proxies)
 
 
 def trusted_networks(entries: list[str]) -> tuple[Network, ...]:
@@ -65,6 +61,11 @@ def trusted_networks(entries: list[str]) -> tuple[Network, ...]:
         except ValueError:
             raise ValueError(f"not an address or network: {entry!r}") from None
     return tuple(networks)
+
+
+def in_networks(address: str, networks: tuple[Network, ...]) -> bool:
+    parsed = parse_address(address)
+    return parsed is not None and any(parsed in network for network in networks)
 
 
 def parse_address(value: str) -> Address | None:

@@ -26,6 +26,7 @@ DATA = json.loads((Path(__file__).with_name("seed_demo.json")).read_text(encodin
 CITIES = [(city, p["province"], p["timezone"]) for p in DATA["provinces"] for city in p["cities"]]
 CLASSES = [OfficeClass(value) for value in DATA["classes"]]
 HAJJ_EMBARKATIONS = set(DATA["hajj_embarkations"])
+DEMO_SERVICES = ("passport-regular", "passport-express", "foreign-stay-permit")  # with history
 
 
 def demo_offices(count: int) -> list[dict]:
@@ -96,9 +97,7 @@ class Command(BaseCommand):
                 reasons.append(f"{model._meta.verbose_name_plural} exist")
         if reasons:
             raise CommandError(
-                "this database holds real data ("
-                + "; ".join(reasons)
-                + "); use --force to seed anyway"
+                f"this database holds real data ({'; '.join(reasons)}); use --force to seed anyway"
             )
 
     def upsert_offices(self, wanted: list[dict]) -> int:
@@ -143,22 +142,12 @@ class Command(BaseCommand):
             for _ in range(rng.randint(0, 3)):
                 begin = start + timedelta(hours=rng.randint(0, max(0, days * 24 - 48)))
                 outages.append((begin, min(begin + timedelta(hours=rng.randint(2, 30)), now)))
-            for stage in stages:
-                if stage.tpi_only and not office.tpi:
-                    continue
-                self.timeline(
-                    events, currents, office, {"stage": stage}, outages, start, StageState.CLOSED
-                )
-            for code in ("passport-regular", "passport-express", "foreign-stay-permit"):
-                self.timeline(
-                    events,
-                    currents,
-                    office,
-                    {"service": services[code]},
-                    outages,
-                    start,
-                    ServiceState.CLOSED,
-                )
+            targets = [
+                ({"stage": s}, StageState.CLOSED) for s in stages if office.tpi or not s.tpi_only
+            ]
+            targets += [({"service": services[c]}, ServiceState.CLOSED) for c in DEMO_SERVICES]
+            for target, closed in targets:
+                self.timeline(events, currents, office, target, outages, start, closed)
         StatusEvent.objects.bulk_create(events, batch_size=2000)
         CurrentState.objects.bulk_create(currents, batch_size=2000)
 
