@@ -15,8 +15,6 @@ from rest_framework.request import Request
 from ..prepared import LANGS, api_language, is_cache_buster
 from .errors import BadParameter, Unprocessable
 
-LANG_PARAMETER = "lang"
-
 
 def check_parameters(request: Request, allowed: set[str]) -> None:
     """Refuse unknown query parameters, and values with a NUL (PostgreSQL refuses those)."""
@@ -38,7 +36,7 @@ def request_language(request) -> str:
     lang = api_language(request)
     if lang is None:
         raise BadParameter(
-            LANG_PARAMETER, _("lang must be one of %(langs)s.") % {"langs": ", ".join(LANGS)}
+            "lang", _("lang must be one of %(langs)s.") % {"langs": ", ".join(LANGS)}
         )
     return lang
 
@@ -98,7 +96,7 @@ def parse_moment(name: str, raw: str) -> datetime:
         moment = (
             timezone.make_aware(moment)
             if EARLIEST.year < moment.year < LATEST.year
-            else (moment.replace(tzinfo=UTC))
+            else moment.replace(tzinfo=UTC)
         )
     return min(max(moment, EARLIEST), LATEST)
 

@@ -224,6 +224,7 @@ class SystemViewSet(PublicReadMixin, viewsets.ViewSet):
 
 
 EVENT_FILTERS = {"office": Office, "stage": Stage, "service": Service, "system": UpstreamSystem}
+CAUSES = [c for c in Cause.values if c]
 
 
 class EventViewSet(PublicReadMixin, viewsets.ViewSet):
@@ -233,7 +234,7 @@ class EventViewSet(PublicReadMixin, viewsets.ViewSet):
         parameters=[
             LANG,
             *(code_filter(name) for name in EVENT_FILTERS),
-            OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c in Cause.values if c]),
+            OpenApiParameter("cause", OpenApiTypes.STR, enum=CAUSES),
             SINCE,
             UNTIL,
             CURSOR,
@@ -262,7 +263,7 @@ class EventViewSet(PublicReadMixin, viewsets.ViewSet):
                 events = events.filter(**{name: by_code(name, model, raw)})
         cause = request.query_params.get("cause")
         if cause is not None:
-            events = events.filter(cause=choice("cause", cause, [c for c in Cause.values if c]))
+            events = events.filter(cause=choice("cause", cause, CAUSES))
         return events
 
 
