@@ -31,6 +31,12 @@ AUDIT_LIMIT = 300
 AUDIT_DATES = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(2199, 12, 31))]
 
 
+def day_field(label: str) -> forms.DateField:
+    """An optional day, with the browser's own picker, within ``AUDIT_DATES``."""
+    widget = forms.DateInput(attrs={"type": "date"})
+    return forms.DateField(label=label, required=False, widget=widget, validators=AUDIT_DATES)
+
+
 class AuditFilterForm(forms.Form):
     office = forms.ModelChoiceField(
         label=gettext_lazy("Office"),
@@ -53,18 +59,8 @@ class AuditFilterForm(forms.Form):
             ("log", gettext_lazy("admin log")),
         ],
     )
-    since = forms.DateField(
-        label=gettext_lazy("Since"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=AUDIT_DATES,
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=AUDIT_DATES,
-    )
+    since = day_field(gettext_lazy("Since"))
+    until = day_field(gettext_lazy("Until"))
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -134,7 +130,8 @@ def _log_entries(user, filters: dict) -> QuerySet[LogEntry]:
         (OfficeClosure, OfficeClosure.objects.filter(office__in=offices)),
         (Advisory, Advisory.objects.filter(offices__in=offices)),
     ]
-    scope = Q(content_type__in=_content_types(UpstreamSystem, SimulatedPdn))
+    systems = ContentType.objects.get_for_models(UpstreamSystem, SimulatedPdn).values()
+    scope = Q(content_type__in=list(systems))
     members = OfficeMembership.objects.filter(office__in=offices).values("user")
     by_office.append((get_user_model(), get_user_model().objects.filter(pk__in=members)))
     for model, rows in by_office:
@@ -145,10 +142,6 @@ def _log_entries(user, filters: dict) -> QuerySet[LogEntry]:
     if filters.get("actor"):
         entries = entries.filter(user__username__icontains=filters["actor"])
     return entries.order_by("-action_time", "-id")
-
-
-def _content_types(*models) -> list[ContentType]:
-    return list(ContentType.objects.get_for_models(*models).values())
 
 
 def _event_row(event: StatusEvent) -> AuditRow:

@@ -239,12 +239,9 @@ class AdvisoryAdmin(OfficeScopedAdmin):
         return [self.own_share(request, advisory) for advisory in queryset]
 
     def own_share(self, request, advisory: Advisory) -> Advisory:
-        """``advisory`` if it concerns only the user's offices, else their share of it.
-
-        An advisory that also concerns other offices (as the one drafted when a system fails
-        does) is split: the user's offices move to a copy, timeline and all, which they then
-        edit, publish or end as their own; the other offices keep the original.
-        """
+        """``advisory`` if it concerns only the user's offices, else their share of it: their
+        offices move to a copy, timeline and all, to act on as their own (as when a system's
+        outage drafted one advisory for every office); the other offices keep the original."""
         if self.within_scope(request, advisory):
             return advisory
         share = split_advisory(advisory, Office.objects.for_user(request.user))

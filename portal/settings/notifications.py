@@ -11,7 +11,6 @@ from .environment import env_bool, env_float, env_int, env_str
 from .web import SPECTACULAR_SETTINGS
 
 # --- Notifications ----------------------------------------------------------------------
-# E-mail subscriptions for visitors and signed webhooks for systems (the notify app).
 
 INSTALLED_APPS += ["notify"]
 
