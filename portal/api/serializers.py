@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -315,7 +316,7 @@ class ClosureSerializer(StrictWriteMixin, serializers.ModelSerializer):
 
     office = CodeField(Office)
     reason = TextField(max_length=500)
-    starts_at = WIBDateTimeField(required=False, help_text="Default: now.")
+    starts_at = WIBDateTimeField(default=timezone.now, help_text="Default: now.")
     ends_at = WIBDateTimeField(required=False, allow_null=True, help_text="Open-ended.")
     actor = username("The staff account that made it.")
     cleared_by = username("The staff account that ended it; null until then.")

@@ -139,16 +139,7 @@ class OverrideViewSet(TokenWriteMixin, viewsets.GenericViewSet):
         """Create an override in the token owner's office scope."""
         serializer = s.OverrideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        body = serializer.validated_data
-        override = overrides.create_override(
-            body["office"],
-            state=body["state"],
-            reason=body["reason"],
-            stage=body.get("stage"),
-            service=body.get("service"),
-            expires_at=body.get("expires_at"),
-            actor=request.user,
-        )
+        override = overrides.create_override(**serializer.validated_data, actor=request.user)
         return Response(s.OverrideSerializer(override).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[ID], request=None, responses={200: s.OverrideSerializer})
@@ -181,14 +172,7 @@ class ClosureViewSet(TokenWriteMixin, viewsets.GenericViewSet):
         """Close an office in the token owner's office scope."""
         serializer = s.ClosureSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        body = serializer.validated_data
-        closure = overrides.close_office(
-            body["office"],
-            reason=body["reason"],
-            starts_at=body.get("starts_at") or timezone.now(),
-            ends_at=body.get("ends_at"),
-            actor=request.user,
-        )
+        closure = overrides.close_office(**serializer.validated_data, actor=request.user)
         return Response(s.ClosureSerializer(closure).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[ID], request=None, responses={200: s.ClosureSerializer})
