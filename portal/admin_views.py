@@ -40,9 +40,7 @@ class StaffAdminSite(admin.AdminSite):
         return super().index(request, context)
 
     def each_context(self, request: HttpRequest) -> dict:
-        context = super().each_context(request)
-        context["zone_name"] = f"{timezone.localtime():%Z}"
-        return context
+        return {**super().each_context(request), "zone_name": f"{timezone.localtime():%Z}"}
 
     def get_urls(self):
         from services.admin import accounts, quick

@@ -277,8 +277,7 @@ class AdvisoryAdmin(OfficeScopedAdmin):
         now = timezone.now()
         rows = self._changeable(request, queryset)
         for advisory in rows:
-            live = advisory.published_at is not None and advisory.published_at <= now
-            if not live:
+            if advisory.published_at is None or advisory.published_at > now:
                 advisory.published_at = now
             if advisory.published_until is not None and advisory.published_until <= now:
                 advisory.published_until = None

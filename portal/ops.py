@@ -37,7 +37,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from services import metrics
 
-from .security import client_address, in_networks, trusted_networks
+from .security import in_networks, trusted_networks
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,8 @@ def no_store(response: HttpResponse) -> HttpResponse:
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for the addresses in ``METRICS_ALLOWED_ADDRESSES`` only."""
     allowed = trusted_networks(settings.METRICS_ALLOWED_ADDRESSES)
-    if not in_networks(client_address(request), allowed):
+    # REMOTE_ADDR is the visitor's address, behind a trusted proxy too (ClientAddressMiddleware).
+    if not in_networks(request.META.get("REMOTE_ADDR", ""), allowed):
         return no_store(HttpResponse("metrics are not served to this address\n", status=403))
     return no_store(
         HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)

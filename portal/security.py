@@ -12,11 +12,6 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def client_address(request: HttpRequest | None) -> str:
-    """The visitor's address (``REMOTE_ADDR``, once ``ClientAddressMiddleware`` has run)."""
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
-
-
 class ClientAddressMiddleware:
     """Set ``REMOTE_ADDR`` to the visitor's address when a trusted proxy forwarded the request.
 
