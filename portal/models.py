@@ -24,9 +24,8 @@ from .choices import AdvisoryPhase, AdvisorySeverity
 class AdvisoryQuerySet(models.QuerySet):
     def published(self, now: datetime) -> AdvisoryQuerySet:
         """Advisories visible to the public at ``now``."""
-        return self.filter(published_at__isnull=False, published_at__lte=now).filter(
-            Q(published_until__isnull=True) | Q(published_until__gt=now)
-        )
+        running = Q(published_until__isnull=True) | Q(published_until__gt=now)
+        return self.ever_published(now).filter(running)
 
     def ever_published(self, now: datetime) -> AdvisoryQuerySet:
         """Advisories the public has seen by ``now``, ended ones included (their pages stay,

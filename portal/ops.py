@@ -1,12 +1,4 @@
-"""Operations: /healthz, /readyz and /metrics, request ids, and JSON logs.
-
-``OpsMiddleware`` sits near the top of the stack. It gives each request an id (the proxy's
-``X-Request-ID`` when well formed, else a new one), returns it in the response, puts it in
-every log record written meanwhile, and counts the request by route and status. It answers
-the three probes itself, ahead of the host check, sessions and the rest: probes and
-scrapers address a replica by its container address, not by the public host name, and
-need nothing else the stack does.
-"""
+"""Operations: /healthz, /readyz and /metrics, request ids, and JSON logs."""
 
 from __future__ import annotations
 
@@ -47,7 +39,13 @@ UNMATCHED = "<unmatched>"
 
 
 class OpsMiddleware:
-    """Request ids, request metrics, and the answers to /healthz, /readyz and /metrics."""
+    """Give each request an id (the proxy's ``X-Request-ID`` when well formed, else a new one)
+    for its response and every log record written meanwhile, and count it by route and status.
+
+    The three probes are answered here, ahead of the host check, sessions and the rest: probes
+    and scrapers address a replica by its container address, not by the public host name,
+    and need nothing else the stack does.
+    """
 
     MAX_ROUTES = 1024
 
