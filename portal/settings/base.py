@@ -185,6 +185,10 @@ OBSERVATION_RETENTION_DAYS = env_int("OBSERVATION_RETENTION_DAYS", 14, minimum=1
 # 0 (default): the poll's budget, every distinct health URL timing out plus 30 s. Shorter
 # than a poll lets two polls overlap (recompute stays exact, polling work is doubled).
 POLL_LOCK_TIMEOUT_SECONDS = env_float("POLL_LOCK_TIMEOUT_SECONDS", 0.0)
+# Beat asks for a poll as it starts (and once more a moment later, in case the web serving
+# the embedded simulator was not listening yet), so that the first page shows real states
+# rather than "cannot be confirmed" until the first interval has passed.
+POLL_AT_START_SECONDS = [2.0, 5.0] if env_bool("POLL_AT_START", True) else []
 
 # Never derived from $PORT: honcho gives every Procfile process a PORT of its own, so the
 # worker's would not be the web's. `make run` passes the web's address explicitly.
@@ -248,10 +252,3 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-
-
-# Citizen pages
-# Beat asks for a poll as it starts (and once more a moment later, in case the web serving
-# the embedded simulator was not listening yet), so that the first page shows real states
-# rather than "cannot be confirmed" until the first interval has passed.
-POLL_AT_START_SECONDS = [2.0, 5.0] if env_bool("POLL_AT_START", True) else []
