@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from django.utils import translation
-
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory
+from .status import localized
+from .templatetags.portal_tags import choice_label
 
 
 def advisory_cards(document: dict, offices: Collection[str] = ()) -> dict[str, list[dict]]:
@@ -29,29 +29,16 @@ def advisory_cards(document: dict, offices: Collection[str] = ()) -> dict[str, l
     return cards
 
 
-def choice_label(choices, value: str) -> str:
-    """A choice's label in the active language, or the raw value when it is not a choice."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 # --- Advisory details ---------------------------------------------------------------------
 
 
 def advisory_view(advisory: Advisory, now: datetime) -> dict:
     """An advisory's text in the active language, with its timeline, newest first, and when
     it ended (None while it runs)."""
-    english = translation.get_language() == "en"
-
-    def pick(indonesian: str, english_text: str) -> str:
-        return english_text if english and english_text else indonesian
-
     return {
         "id": advisory.pk,
-        "title": pick(advisory.title_id, advisory.title_en),
-        "body": pick(advisory.body_id, advisory.body_en),
+        "title": localized((advisory.title_id, advisory.title_en)),
+        "body": localized((advisory.body_id, advisory.body_en)),
         "phase": advisory.phase,
         "phase_label": choice_label(AdvisoryPhase, advisory.phase),
         "severity": advisory.severity,
@@ -66,7 +53,7 @@ def advisory_view(advisory: Advisory, now: datetime) -> dict:
                 "phase": u.phase,
                 "phase_label": choice_label(AdvisoryPhase, u.phase),
                 "at": u.at,
-                "body": pick(u.body_id, u.body_en),
+                "body": localized((u.body_id, u.body_en)),
             }
             for u in advisory.updates.all()
         ],

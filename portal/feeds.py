@@ -28,6 +28,8 @@ from .api.errors import error_response
 from .api.views import advisory_modified, event_reason, recent_advisories
 from .models import Advisory
 from .prepared import LANGS, VARY, Prepared, api_language, preflight, respond
+from .status import localized
+from .templatetags.portal_tags import choice_label
 
 FEED_LENGTH = 50
 
@@ -119,7 +121,7 @@ class AdvisoryFeed(PortalFeed):
         return list(recent_advisories(timezone.now())[:FEED_LENGTH])
 
     def item_title(self, item: Advisory) -> str:
-        return _pick(item.title_id, item.title_en)
+        return localized((item.title_id, item.title_en))
 
     def item_description(self, item: Advisory) -> str:
         updates = "".join(
@@ -127,11 +129,11 @@ class AdvisoryFeed(PortalFeed):
                 "<li><strong>{}</strong> ({}): {}</li>",
                 u.get_phase_display(),
                 timezone.localtime(u.at).strftime("%d-%m-%Y %H.%M WIB"),
-                _pick(u.body_id, u.body_en),
+                localized((u.body_id, u.body_en)),
             )
             for u in item.updates.all()
         )
-        body = format_html("<p>{}</p>", _pick(item.body_id, item.body_en))
+        body = format_html("<p>{}</p>", localized((item.body_id, item.body_en)))
         return body + (f"<ul>{updates}</ul>" if updates else "")
 
     def item_link(self, item: Advisory) -> str:
@@ -168,7 +170,7 @@ class OfficeStatusFeed(PortalFeed):
 
     def item_title(self, item: StatusEvent) -> str:
         subject = item.stage or item.service
-        name = _pick(subject.name_id, subject.name_en) if subject else item.office.name
+        name = localized((subject.name_id, subject.name_en)) if subject else item.office.name
         return f"{name}: {state_word(item.old_state)} → {state_word(item.new_state)}"
 
     def item_description(self, item: StatusEvent) -> str:
@@ -194,13 +196,7 @@ class OfficeStatusFeed(PortalFeed):
 
 def state_word(state: str) -> str:
     """The public word for a state ("—" when it was or is no longer listed)."""
-    if not state:
-        return "—"
-    return str(ServiceState(state).label) if state in ServiceState.values else state
-
-
-def _pick(indonesian: str, english: str) -> str:
-    return english if translation.get_language() == "en" and english else indonesian
+    return choice_label(ServiceState, state) if state else "—"
 
 
 urlpatterns = [

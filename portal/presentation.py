@@ -22,6 +22,7 @@ from .templatetags.portal_tags import (
     HELD,
     WAITING,
     capitalize,
+    choice_label,
     join_words,
     sentence_case,
     system_label,
@@ -283,10 +284,7 @@ def headline(cards: Sequence[ServiceCard], stale: bool, bundle: Published) -> st
         stages = join_words([sentence_case(s.name) for s in waiting.values()])
         return (
             _("Services are limited: %(stages)s must wait for %(systems)s to recover.")
-            % {
-                "stages": stages,
-                "systems": systems,
-            }
+            % {"stages": stages, "systems": systems}
             + staff
         )
     return _("Some services are limited by office decision; see the details below.") + staff
@@ -342,7 +340,7 @@ def office_views(
             OfficeView(
                 code=office["code"],
                 name=office["name"],
-                class_label=class_label(office["office_class"]),
+                class_label=choice_label(OfficeClass, office["office_class"]),
                 tpi=office["tpi"],
                 services=services,
                 stages=[stage_row(s, stages.get(s["code"]), known) for s in office["stages"]],
@@ -388,11 +386,3 @@ def stage_row(stage: dict, status: StageStatus | None, last_known: LastKnown | N
     if shown == StageState.UNKNOWN and known:
         return {**stage, "shown": known[0], "since": known[1], "reason": "", "unconfirmed": True}
     return {**stage, "shown": shown}
-
-
-def class_label(value: str) -> str:
-    """The office class in words ("Kelas I"), or the raw value when it is not a known one."""
-    try:
-        return str(OfficeClass(value).label)
-    except ValueError:
-        return value

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.db.models import Choices
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -32,6 +33,14 @@ def shown_state(state: str, kind: str = "") -> State:
 def state_word(state: str, kind: str = "") -> str:
     """The public word for a state in the active language."""
     return shown_state(state, kind).label(get_language())
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """A choice's label in the active language, or the raw value when it is not a choice."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 def as_datetime(value: datetime | str | None) -> datetime | None:
@@ -106,10 +115,7 @@ def system_label(name: str) -> str:
     return sentence_case(name.split(" (")[0])
 
 
-@register.filter
-def wib(value: datetime | str | None) -> str:
-    """Format a moment in WIB, Indonesian style in Indonesian."""
-    return format_datetime(value)
+register.filter("wib", format_datetime)
 
 
 @register.filter
