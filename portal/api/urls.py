@@ -18,6 +18,11 @@ router.register("overrides", writes.OverrideViewSet, basename="override")
 router.register("closures", writes.ClosureViewSet, basename="closure")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
+
+def with_and_without_slash(route: str, view, name: str) -> list:
+    return [path(f"{route}/", view, name=name), path(route, view, name=f"{name}-bare")]
+
+
 # Every v1 path answers without its trailing slash too, as the OpenAPI document lists it
 # (linters and generated clients expect no trailing slash; Django's URLs have one).
 bare = SimpleRouter(trailing_slash="")
@@ -25,19 +30,13 @@ for prefix, viewset, basename in router.registry:
     bare.register(prefix, viewset, basename=f"{basename}-bare")
 
 v1 = [
-    path("status/", views.StatusView.as_view(), name="status"),
-    path(
-        "systems/<str:code>/declaration/",
-        writes.SystemDeclarationView.as_view(),
-        name="system-declaration",
-    ),
-    *router.urls,
-    path("status", views.StatusView.as_view(), name="status-bare"),
-    path(
+    *with_and_without_slash("status", views.StatusView.as_view(), "status"),
+    *with_and_without_slash(
         "systems/<str:code>/declaration",
         writes.SystemDeclarationView.as_view(),
-        name="system-declaration-bare",
+        "system-declaration",
     ),
+    *router.urls,
     *bare.urls,
 ]
 
