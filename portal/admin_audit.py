@@ -125,18 +125,18 @@ def _events(user, filters: dict) -> QuerySet[StatusEvent]:
 def _log_entries(user, filters: dict) -> QuerySet[LogEntry]:
     office = filters.get("office")
     offices = Office.objects.filter(pk=office.pk) if office else Office.objects.for_user(user)
+    members = OfficeMembership.objects.filter(office__in=offices).values("user")
     by_office = [
-        (Override, Override.objects.filter(office__in=offices)),
-        (OfficeClosure, OfficeClosure.objects.filter(office__in=offices)),
-        (Advisory, Advisory.objects.filter(offices__in=offices)),
+        Override.objects.filter(office__in=offices),
+        OfficeClosure.objects.filter(office__in=offices),
+        Advisory.objects.filter(offices__in=offices),
+        get_user_model().objects.filter(pk__in=members),
     ]
     systems = ContentType.objects.get_for_models(UpstreamSystem, SimulatedPdn).values()
     scope = Q(content_type__in=list(systems))
-    members = OfficeMembership.objects.filter(office__in=offices).values("user")
-    by_office.append((get_user_model(), get_user_model().objects.filter(pk__in=members)))
-    for model, rows in by_office:
+    for rows in by_office:
         ids = rows.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
-        scope |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+        scope |= Q(content_type=ContentType.objects.get_for_model(rows.model), object_id__in=ids)
     entries = LogEntry.objects.select_related("user", "content_type").filter(scope)
     entries = entries.filter(**_window(filters, "action_time"))
     if filters.get("actor"):
