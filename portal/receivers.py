@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
@@ -11,11 +12,14 @@ from django.utils import timezone
 from offices.models import Office
 from services.choices import SystemState
 from services.models import Stage, StatusEvent, UpstreamSystem
-from services.signals import snapshot_published, system_state_changed
+from services.signals import snapshot_ready, system_state_changed
 
 from . import history, status
+from .api.statuspage import SummaryView
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory, AdvisoryUpdate
+from .prepared import LANGS
+from .status import document_entry
 
 
 @receiver(system_state_changed, dispatch_uid="portal.open_draft_advisory")
@@ -28,12 +32,16 @@ def open_draft_advisory(sender, event: StatusEvent, **kwargs) -> None:
         follow_recovery(event.system, event.new_state, event.at)
 
 
-@receiver(snapshot_published, dispatch_uid="portal.prepare_status_documents")
-def prepare_status_documents(sender, bundle, **kwargs) -> None:
-    """Build the status documents where the snapshot was published (for a poll: in the
-    worker), so that web processes take the bytes from the cache instead of each building
-    them on a visitor's request."""
+@receiver(snapshot_ready, dispatch_uid="portal.prepare_documents")
+def prepare_documents(sender, bundle, **kwargs) -> None:
+    """Build the most read documents (the v1 status, the Statuspage summary) where the
+    snapshot is published (for a poll: in the worker) and before readers are told of it, so
+    that web processes take their bytes from the cache instead of each building them on a
+    visitor's request."""
     status.prepare_documents(bundle)
+    summary, url = SummaryView(), f"{settings.SITE_URL}/"
+    for lang in LANGS:
+        document_entry(bundle, ("v2", summary.name), lang, lambda b: summary.build(None, b, url))
 
 
 @receiver(post_save, sender=Office, dispatch_uid="portal.forget_stale_history")

@@ -1,7 +1,7 @@
 """The public shape of a snapshot: the v1 status document, and its cached bytes.
 
 A published snapshot is turned into JSON once per snapshot and language: by the process
-that published it (``prepare_documents``, on ``snapshot_published``) or by the first that
+that published it (``prepare_documents``, on ``snapshot_ready``) or by the first that
 needs it, which shares the bytes through the cache (``portal.prepared``).
 """
 

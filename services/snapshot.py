@@ -164,6 +164,11 @@ def _store(bundle: Published) -> None:
     _head.update({"token": bundle.token, "read_at": time.monotonic()})
     try:
         cache.set(_bundle_key(bundle.token), bundle, BUNDLE_TTL)
+    except Exception:
+        log.warning("snapshot cache unavailable; not caching", exc_info=True)
+        return
+    signals.send_snapshot_ready(bundle)
+    try:
         cache.set(HEAD_KEY, bundle.token, BUNDLE_TTL)
     except Exception:
         log.warning("snapshot cache unavailable; not caching", exc_info=True)

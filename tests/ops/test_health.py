@@ -179,9 +179,9 @@ def test_cache_lookups_count_shared_hits_misses_and_errors(client, monkeypatch):
     shared = grown(lambda: client.get("/api/v1/status/"))
     assert shared["hit"] >= 1 and shared["miss"] == 0 and shared["error"] == 0
 
-    cache.clear()
+    cache.clear()  # the read finds no snapshot: it publishes one, building its documents
     cold = grown(lambda: client.get("/api/v1/status/"))
-    assert cold["miss"] >= 1 and cold["hit"] == 0
+    assert cold["miss"] >= 1 and cold["error"] == 0
 
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")

@@ -52,6 +52,7 @@ def publish(title: str, offices: Sequence[str] = (), **fields) -> Advisory:
     }
     advisory = Advisory.objects.create(title_id=title, **{**defaults, **fields})
     advisory.offices.set(Office.objects.filter(code__in=offices))
+    recompute()  # as the admin does when staff publish
     return advisory
 
 

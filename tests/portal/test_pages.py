@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,7 +63,9 @@ def in_english(client) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def publish(**fields) -> Advisory:
+def publish(offices: Sequence[str] = (), **fields) -> Advisory:
+    """An advisory as staff publish it: saved, with its offices, then the snapshot
+    recomputed (as the admin does), so that every page and document shows it."""
     defaults = {
         "title_id": "Tunda pengurusan yang tidak mendesak",
         "title_en": "Postpone non-urgent business",
@@ -72,7 +75,10 @@ def publish(**fields) -> Advisory:
         "phase": AdvisoryPhase.IDENTIFIED,
         "published_at": timezone.now() - timedelta(hours=1),
     }
-    return Advisory.objects.create(**{**defaults, **fields})
+    advisory = Advisory.objects.create(**{**defaults, **fields})
+    advisory.offices.set(Office.objects.filter(code__in=offices))
+    recompute()
+    return advisory
 
 
 # --- Overview -----------------------------------------------------------------------------
@@ -362,10 +368,8 @@ def test_office_page_in_english(client, tuesday_morning):
 def test_office_page_lists_only_its_own_and_general_advisories(client):
     enter("partial")
     general = publish(title_id="Untuk semua kantor")
-    mine = publish(title_id="Khusus Palembang")
-    mine.offices.set([Office.objects.get(code="palembang")])
-    other = publish(title_id="Khusus Muara Enim")
-    other.offices.set([Office.objects.get(code="muara-enim")])
+    mine = publish(title_id="Khusus Palembang", offices=["palembang"])
+    other = publish(title_id="Khusus Muara Enim", offices=["muara-enim"])
     text = text_of(client.get("/kantor/palembang/"))
     assert general.title_id in text and mine.title_id in text
     assert other.title_id not in text
@@ -446,11 +450,11 @@ def test_unpublished_or_missing_advisory_is_a_404(client, published):
 def test_staff_entered_advisory_text_is_escaped_everywhere(client):
     enter("partial")
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    advisory = publish(title_id="Judul " + evil, body_id="Isi " + evil)
-    advisory.offices.set([Office.objects.get(code="palembang")])
+    advisory = publish(title_id="Judul " + evil, body_id="Isi " + evil, offices=["palembang"])
     AdvisoryUpdate.objects.create(
         advisory=advisory, phase=AdvisoryPhase.MONITORING, body_id=evil, at=timezone.now()
     )
+    recompute()
     for path in ("/", "/kantor/palembang/", f"/pengumuman/{advisory.pk}/"):
         html = client.get(path).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html, path

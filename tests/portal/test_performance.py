@@ -79,14 +79,16 @@ def bulk_writes_as_one(captured: CaptureQueriesContext) -> int:
 
 
 def test_cold_build_costs_a_fixed_number_of_queries(offices):
-    """Under 20 queries whatever the number of offices, even when every state changes."""
+    """Under 30 queries whatever the number of offices, even when every state changes: the
+    snapshot's own (17 when every state changes, 13 when none does) and the documents built
+    before readers are told of it (10: advisories, incidents and maintenances, per language)."""
     set_systems(pdn="up", cekal="up")
     with CaptureQueriesContext(connection) as first:
         recompute()
     assert set(CurrentState.objects.values_list("state", flat=True)) == {"open"}
     with CaptureQueriesContext(connection) as second:
         recompute()
-    assert bulk_writes_as_one(first) <= 19 and bulk_writes_as_one(second) <= 19
+    assert bulk_writes_as_one(first) <= 29 and bulk_writes_as_one(second) <= 29
 
 
 def test_seed_demo_is_idempotent_and_keeps_history_consistent():

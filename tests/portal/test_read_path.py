@@ -197,7 +197,6 @@ def test_host_port_variants_share_one_document(client, settings, monkeypatch):
     the absolute URLs come from SITE_URL."""
     from portal.api.statuspage import SummaryView
 
-    poll(timezone.now())
     builds = []
     real = SummaryView.build
 
@@ -206,11 +205,13 @@ def test_host_port_variants_share_one_document(client, settings, monkeypatch):
         return real(self, request, bundle, url)
 
     monkeypatch.setattr(SummaryView, "build", counted)
+    poll(timezone.now())  # the poll builds the summary, once per language
+    assert builds == [f"{settings.SITE_URL}/"] * 2
     answers = [
         client.get("/api/v2/summary.json", HTTP_HOST=f"testserver:{port}")
         for port in range(8001, 8011)
     ]
-    assert len(builds) == 1 and len({a.content for a in answers}) == 1
+    assert len(builds) == 2 and len({a.content for a in answers}) == 1
     assert answers[0].json()["page"]["url"].startswith(settings.SITE_URL.rstrip("/"))
 
 
@@ -280,3 +281,42 @@ def test_pages_read_the_status_document_without_parsing_its_bytes_back():
     _, shared = status_entry("id")
     assert shared.document is None and shared.body == built.body
     assert status_of(shared) == built.document
+
+
+def test_a_snapshot_is_named_to_readers_only_once_its_documents_are_shared(client, monkeypatch):
+    """A poll builds the status documents and the Statuspage summary before it moves the
+    cache's head: a web process that sees the new snapshot takes their bytes from the cache
+    and builds nothing on a visitor's request."""
+    from django.core.cache import cache
+
+    from portal import prepared, status
+    from portal.api.statuspage import SummaryView
+    from services import snapshot
+
+    keys = [(doc, lang) for doc in (("v1", "status"), ("v2", "summary")) for lang in ("id", "en")]
+    shared_when_named = {}
+    real_set = cache.set
+
+    def watching(key, value, *args, **kwargs):
+        if key == snapshot.HEAD_KEY:
+            shared_when_named[value] = [
+                cache.get(f"prepared:{value}:{prepared.digest(repr((*doc, lang)))}") is not None
+                for doc, lang in keys
+            ]
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", watching)
+    poll(timezone.now())
+    token = cache.get(snapshot.HEAD_KEY)
+    assert shared_when_named[token] == [True] * 4
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("built on a visitor's request")
+
+    prepared.forget()  # a web process that has not read this snapshot yet
+    snapshot._head.update({"token": "", "read_at": 0.0})
+    monkeypatch.setattr(status, "_status_document", no_build)
+    monkeypatch.setattr(SummaryView, "build", no_build)
+    for path in ("/api/v1/status/", "/api/v1/status/?lang=en", "/api/v2/summary.json"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/api/v2/summary.json", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
