@@ -13,6 +13,7 @@ from offices.models import Office
 from services.choices import SystemState
 from services.models import Stage, StatusEvent, UpstreamSystem
 from services.signals import snapshot_ready, system_state_changed
+from services.snapshot import recompute
 
 from . import history, status
 from .api.statuspage import SummaryView
@@ -29,7 +30,11 @@ def open_draft_advisory(sender, event: StatusEvent, **kwargs) -> None:
     if event.new_state == SystemState.DOWN:
         draft_advisory(event.system, event.at)
     elif event.new_state in (SystemState.UP, SystemState.DEGRADED):
-        follow_recovery(event.system, event.new_state, event.at)
+        followed = follow_recovery(event.system, event.new_state, event.at)
+        if any(advisory.published_at for advisory in followed):
+            # The snapshot that saw the recovery was built before this: publish one that
+            # shows the advisory's new phase, as the admin does after staff edit one.
+            recompute()
 
 
 @receiver(snapshot_ready, dispatch_uid="portal.prepare_documents")

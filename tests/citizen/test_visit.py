@@ -364,6 +364,25 @@ def test_the_poller_recovering_a_system_resolves_its_draft(django_capture_on_com
     assert advisory.phase == AdvisoryPhase.RESOLVED
 
 
+def test_a_published_advisory_shows_resolved_as_soon_as_its_system_recovers(
+    client, django_capture_on_commit_callbacks
+):
+    """The recovery that resolves a shown advisory publishes a snapshot that says so: the
+    documents of the poll that saw the recovery were built before the advisory followed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        enter("partial")  # cekal down: a draft is opened
+    advisory = Advisory.objects.get(drafted_for__code="cekal")
+    advisory.published_at = timezone.now() - timedelta(minutes=1)
+    advisory.save()
+    recompute()  # staff publish it, as the admin does
+    shown = {a["id"]: a["phase"] for a in client.get("/api/v1/status/").json()["advisories"]}
+    assert shown[advisory.pk] == AdvisoryPhase.INVESTIGATING
+    with django_capture_on_commit_callbacks(execute=True):
+        enter("cekal-back")
+    shown = {a["id"]: a["phase"] for a in client.get("/api/v1/status/").json()["advisories"]}
+    assert shown[advisory.pk] == AdvisoryPhase.RESOLVED
+
+
 def test_office_staff_change_only_their_offices_contacts(client):
     from django.contrib.auth.models import Group, User
 
