@@ -90,12 +90,10 @@ def stage_days(
 ) -> list[DayFigure]:
     """One figure per local day from ``first_day`` to ``last_day``, counting up to ``now``."""
     intervals = _intervals(transitions, now)
-    figures = []
-    day = first_day
-    while day <= last_day:
-        figures.append(_figure(day, _office_spans(day, hours, tz, now), intervals))
-        day += timedelta(days=1)
-    return figures
+    return [
+        _figure(day, _office_spans(day, hours, tz, now), intervals)
+        for day in days_between(first_day, last_day)
+    ]
 
 
 def _intervals(transitions: Sequence[Transition], now: datetime) -> list[_Interval]:
@@ -145,5 +143,12 @@ def rollup_basis(hours: OpeningHours, tz_name: str) -> str:
     return hashlib.sha256(repr((tz_name, sorted(hours.items()))).encode()).hexdigest()[:16]
 
 
-def _days(first: date, last: date) -> list[date]:
+def days_between(first: date, last: date) -> list[date]:
+    """``first`` to ``last``, both included."""
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def last_days(now: datetime, tz: ZoneInfo, days: int) -> list[date]:
+    """The ``days`` local days ending with today in ``tz``."""
+    today = now.astimezone(tz).date()
+    return days_between(today - timedelta(days=days - 1), today)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from .day_figures import (
     DayFigure,
     OpeningHours,
     Transition,
-    _days,
+    last_days,
     parse_opening_hours,
     rollup_basis,
     stage_days,
@@ -56,9 +56,8 @@ def office_history(
     codes = list(stage_codes)
     hours = parse_opening_hours(opening_hours)
     basis = rollup_basis(hours, str(tz))
-    today = now.astimezone(tz).date()
-    window = _days(today - timedelta(days=days - 1), today)
-    past = [day for day in window if day < today]
+    window = last_days(now, tz, days)
+    past, today = window[:-1], window[-1]
     stored = _stored_figures(office_code, codes, past, basis)
     # Each stage from its first complete day missing from the roll-up, else from today.
     firsts = {code: next((d for d in past if d not in stored[code]), today) for code in codes}
@@ -122,16 +121,7 @@ def _store(office_code: str, figures: dict[str, list[DayFigure]], basis: str) ->
 
 
 def _row(office_id: int, stage_id: int, figure: DayFigure, basis: str) -> StageDay:
-    return StageDay(
-        office_id=office_id,
-        stage_id=stage_id,
-        day=figure.day,
-        basis=basis,
-        office_seconds=figure.office_seconds,
-        known_seconds=figure.known_seconds,
-        closed_seconds=figure.closed_seconds,
-        unknown_seconds=figure.unknown_seconds,
-    )
+    return StageDay(office_id=office_id, stage_id=stage_id, basis=basis, **asdict(figure))
 
 
 def _upsert(rows: list[StageDay]) -> None:
@@ -250,8 +240,7 @@ def _missing_rows(
 
 def _calendar(raw_hours: object, tz_name: str, now: datetime, days: int) -> _Calendar:
     hours, tz = parse_opening_hours(raw_hours), ZoneInfo(tz_name)
-    today = now.astimezone(tz).date()
-    complete = _days(today - timedelta(days=days - 1), today - timedelta(days=1))
+    complete = last_days(now, tz, days)[:-1]
     return _Calendar(hours, tz, rollup_basis(hours, tz_name), complete)
 
 

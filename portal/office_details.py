@@ -20,10 +20,7 @@ from services.snapshot import Published
 
 from . import history
 from .presentation import OfficeView
-from .templatetags.portal_tags import (
-    format_clock,
-    format_day,
-)
+from .templatetags.portal_tags import format_clock, format_day
 
 log = logging.getLogger(__name__)
 HISTORY_CACHE_SECONDS = 60
@@ -69,7 +66,8 @@ def history_rows(office: OfficeView, info, bundle: Published) -> list[dict]:
 
 def history_row(stage: dict, days: Sequence[history.DayFigure]) -> dict:
     """One stage's summary and bars; the bars are HTML built here (540 of them per page)."""
-    bars = [history_bar(d, day_label(d.day)) for d in days]
+    lang = translation.get_language()
+    bars = [history_bar(d, day_label(d.day, lang)) for d in days]
     return {
         "code": stage["code"],
         "name": stage["name"],
@@ -85,13 +83,10 @@ def history_row(stage: dict, days: Sequence[history.DayFigure]) -> dict:
 
 
 @lru_cache(maxsize=512)
-def _day_label(day: date, lang: str) -> str:
+def day_label(day: date, lang: str) -> str:
+    """``format_day`` in ``lang`` (the active one), memoized: each page names the same 90 days
+    for every stage."""
     return format_day(day)
-
-
-def day_label(day: date) -> str:
-    """``format_day``, memoized: each page names the same 90 days for every stage."""
-    return _day_label(day, translation.get_language())
 
 
 def cache_get(key: str) -> object:
