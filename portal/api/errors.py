@@ -7,8 +7,6 @@ in this shape.
 
 from __future__ import annotations
 
-import logging
-
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,8 +17,6 @@ from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-log = logging.getLogger(__name__)
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict:
@@ -105,9 +101,15 @@ def _as_drf(exc: Exception) -> Exception:
     return exc
 
 
-def domain_sentences() -> dict[str, str]:
-    """What a rule of services/overrides.py says to an API client, by the error's code."""
-    return {
+def domain_sentence(error: DjangoValidationError) -> str:
+    """A rule of services/overrides.py as said to an API client, in the active language (the
+    error's own English words for a code not listed)."""
+    params = dict(error.params or {})
+    target = params.get("target")
+    if target is not None:
+        english = translation.get_language() == "en"
+        params["name"] = target.name_en if english and target.name_en else target.name_id
+    sentences = {
         "target": _("Give either a stage or a service."),
         "state": _("state must be open or closed."),
         "reason": _("A reason is required."),
@@ -119,16 +121,7 @@ def domain_sentences() -> dict[str, str]:
         "ends_before_start": _("The closure must end after it starts."),
         "ends_past": _("The closure must end in the future."),
     }
-
-
-def domain_sentence(error: DjangoValidationError) -> str:
-    """The error in the active language (its own English words for a code not listed)."""
-    params = dict(error.params or {})
-    target = params.get("target")
-    if target is not None:
-        english = translation.get_language() == "en"
-        params["name"] = target.name_en if english and target.name_en else target.name_id
-    sentence = domain_sentences().get(error.code or "")
+    sentence = sentences.get(error.code or "")
     return sentence % params if sentence else " ".join(error.messages)
 
 

@@ -39,26 +39,25 @@ class SnapshotSerializer(serializers.Serializer):
     stale = serializers.BooleanField(help_text="True when some system has no recent data.")
 
 
-class StageStatusSerializer(serializers.Serializer):
+class NamedSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+
+
+class StageStatusSerializer(NamedSerializer):
     state = serializers.ChoiceField(StageState.choices)
     reason = serializers.CharField(help_text='Why it is not open ("" when open).')
     since = serializers.DateTimeField(allow_null=True)
 
 
-class ServiceStatusSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+class ServiceStatusSerializer(NamedSerializer):
     state = serializers.ChoiceField(ServiceState.choices)
     available_stages = serializers.ListField(child=serializers.CharField())
     waiting_stages = serializers.ListField(child=serializers.CharField())
     reason = serializers.CharField()
 
 
-class StatusOfficeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+class StatusOfficeSerializer(NamedSerializer):
     office_class = serializers.CharField()
     tpi = serializers.BooleanField(help_text="Runs an immigration checkpoint.")
     stages = StageStatusSerializer(many=True)
@@ -107,9 +106,7 @@ class OfficeDetailSerializer(SnapshotSerializer):
     office = OfficeSerializer()
 
 
-class StatusSystemSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+class StatusSystemSerializer(NamedSerializer):
     state = serializers.ChoiceField(SystemState.choices)
     source = serializers.ChoiceField(StateSource.choices)
     checked_at = serializers.DateTimeField(allow_null=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..choices import AdvisoryPhase
+from .serializers import NamedSerializer
 from .statuspage_components import COMPONENT_STATUSES, INDICATORS
 from .statuspage_incidents import MAINTENANCE_STATUSES
 
@@ -41,9 +42,7 @@ class ComponentSerializer(serializers.Serializer):
     )
 
 
-class AffectedComponentSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+class AffectedComponentSerializer(NamedSerializer):
     old_status = serializers.CharField()
     new_status = serializers.CharField()
 
