@@ -152,6 +152,19 @@ def prepare(
     return hit
 
 
+def rows(bundle: Published, key: str, fetch: Callable[[], list]) -> list:
+    """The rows ``fetch`` reads for ``bundle``'s documents (advisories, closures), read once
+    per snapshot in this process, so that its documents in every language share one read."""
+    memo = _current(bundle)
+    found = memo.get(("rows", key))
+    if found is None:
+        with build_lock:
+            found = memo.get(("rows", key))
+            if found is None:
+                found = memo[("rows", key)] = fetch()  # type: ignore[assignment]
+    return found  # type: ignore[return-value]
+
+
 def _current(bundle: Published) -> dict[tuple, Prepared]:
     if _memo_token["token"] != bundle.token:
         with build_lock:

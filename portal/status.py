@@ -21,7 +21,16 @@ from services.snapshot import Published, published
 from services.states import Cause, ServiceState, StageState
 
 from .models import Advisory
-from .prepared import LANGS, VARY, Prepared, content_version, digest, json_bytes, prepare
+from .prepared import (
+    LANGS,
+    VARY,
+    Prepared,
+    content_version,
+    digest,
+    json_bytes,
+    prepare,
+    rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +176,14 @@ def _office(office: OfficeStatus, bundle: Published) -> OfficeDocument:
     }
 
 
-def advisory_documents(now: datetime) -> list[AdvisoryDocument]:
-    """Published advisories for the active language."""
+def published_advisories(now: datetime) -> list[Advisory]:
+    """The advisories shown at ``now``, with their offices and systems (three queries)."""
+    return list(Advisory.objects.published(now).prefetch_related("offices", "systems"))
+
+
+def advisory_documents(shown: list[Advisory]) -> list[AdvisoryDocument]:
+    """The advisories ``shown``, in the active language."""
     english = translation.get_language() == "en"
-    rows = Advisory.objects.published(now).prefetch_related("offices", "systems")
     return [
         {
             "id": a.pk,
@@ -183,7 +196,7 @@ def advisory_documents(now: datetime) -> list[AdvisoryDocument]:
             "published_at": iso(a.published_at),
             "updated_at": iso(a.updated_at),
         }
-        for a in rows
+        for a in shown
     ]
 
 
@@ -202,7 +215,8 @@ def status_of(entry: Prepared) -> StatusDocument:
 
 
 def _status_document(bundle: Published) -> StatusDocument:
-    return status_document(bundle, advisory_documents(timezone.now()))
+    shown = rows(bundle, "advisories", lambda: published_advisories(timezone.now()))
+    return status_document(bundle, advisory_documents(shown))
 
 
 def document_entry(
@@ -271,6 +285,6 @@ def snapshot_envelope(bundle: Published, **content: Any) -> dict[str, Any]:
 
 
 def prepare_documents(bundle: Published) -> None:
-    """Build the status document in every language for a snapshot just published."""
+    """Build the status document in every language for a snapshot about to be published."""
     for lang in LANGS:
         document_entry(bundle, ("v1", "status"), lang, _status_document)
