@@ -273,6 +273,10 @@ class StrictWriteMixin:
         return super().to_internal_value(data)
 
 
+# Who made an override or closure and when, and who ended it and when: all read-only.
+CHANGE = ["actor", "created_at", "cleared_at", "cleared_by"]
+
+
 class OverrideSerializer(StrictWriteMixin, serializers.ModelSerializer):
     """An override: a stage or service forced open or closed at an office."""
 
@@ -286,19 +290,7 @@ class OverrideSerializer(StrictWriteMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Override
-        fields = [
-            "id",
-            "office",
-            "stage",
-            "service",
-            "state",
-            "reason",
-            "expires_at",
-            "actor",
-            "created_at",
-            "cleared_at",
-            "cleared_by",
-        ]
+        fields = ["id", "office", "stage", "service", "state", "reason", "expires_at", *CHANGE]
         read_only_fields = ["created_at", "cleared_at"]
         extra_kwargs = {"expires_at": {"required": False, "allow_null": True}}
 
@@ -320,17 +312,7 @@ class ClosureSerializer(StrictWriteMixin, serializers.ModelSerializer):
 
     class Meta:
         model = OfficeClosure
-        fields = [
-            "id",
-            "office",
-            "reason",
-            "starts_at",
-            "ends_at",
-            "actor",
-            "created_at",
-            "cleared_at",
-            "cleared_by",
-        ]
+        fields = ["id", "office", "reason", "starts_at", "ends_at", *CHANGE]
         read_only_fields = ["created_at", "cleared_at"]
 
 

@@ -1,14 +1,5 @@
 """Statuspage v2 components: each office a component group, each of its stages a component.
 
-- stage ``open`` → ``operational``, ``closed`` → ``major_outage`` (``under_maintenance``
-  while the office is closed for a window), ``unknown`` → ``degraded_performance``;
-- a group is the one status of its stages when they agree, else ``partial_outage`` if any is
-  ``major_outage``, else ``degraded_performance``;
-- the page indicator is the worse of the components' (all ``major_outage`` → ``critical``,
-  some → ``major``, only ``degraded_performance`` → ``minor``; ``under_maintenance`` counts
-  as closed) and
-  of the unresolved incidents' impact.
-
 A component's name says its office too ("Wawancara — Kantor Imigrasi … Palembang"), since
 clients key components by name. Its ``created_at`` is when the stage was first listed at the
 office (its first status event), which never changes; ``updated_at`` is its last change.
