@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -141,11 +141,10 @@ class IncidentListView(StatuspageView):
         lang, now, bundle = request_language(request), timezone.now(), published()
         rows = unresolved_incidents(now) if self.unresolved else recent_incidents(now)[:LIST_LIMIT]
         rows = list(rows)
-        with translation.override(lang):
-            by_office = stage_components_by_office(components_of(bundle))
-            incidents = [
-                incident_document(a, by_office, self.link(request, "advisory", a.pk)) for a in rows
-            ]
+        by_office = stage_components_by_office(components_of(bundle))
+        incidents = [
+            incident_document(a, by_office, self.link(request, "advisory", a.pk)) for a in rows
+        ]
         document = {"page": page_document(bundle, self.page_url(request)), "incidents": incidents}
         modified = max((advisory_modified(a) for a in rows), default=None)
         return respond_document(request, document, modified, lang)
@@ -172,9 +171,8 @@ class MaintenanceListView(StatuspageView):
         lang, now, bundle = request_language(request), timezone.now(), published()
         rows = list(closures(now, self.which)[:LIST_LIMIT])
         url = self.page_url(request)
-        with translation.override(lang):
-            by_office = stage_components_by_office(components_of(bundle))
-            maintenances = [maintenance_document(c, by_office, now, url) for c in rows]
+        by_office = stage_components_by_office(components_of(bundle))
+        maintenances = [maintenance_document(c, by_office, now, url) for c in rows]
         document = {"page": page_document(bundle, url), "scheduled_maintenances": maintenances}
         modified = max((closure_modified(c, now) for c in rows), default=None)
         return respond_document(request, document, modified, lang)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.http import HttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -249,8 +249,7 @@ class EventViewSet(PublicReadMixin, viewsets.ViewSet):
         names = published().system_names
         events = time_window(request, self._filtered(request))
         page, links = NewestFirstCursorPagination().page(request, events, self)
-        with translation.override(lang):
-            results = [event_document(e, names) for e in page]
+        results = [event_document(e, names) for e in page]
         return respond_document(
             request, {**links, "results": results}, page[0].at if page else None, lang
         )
@@ -305,14 +304,13 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
     )
     def list(self, request: Request) -> HttpResponse:
         check_parameters(request, {"lang", "office"})
-        lang = request_language(request)
+        request_language(request)  # a ?lang= the portal does not speak is a 400
         advisories = recent_advisories(timezone.now())
         office = request.query_params.get("office")
         if office is not None:
             advisories = advisories.filter(offices=by_code("office", Office, office))
         rows = list(advisories)
-        with translation.override(lang):
-            documents = [advisory_document(a) for a in rows]
+        documents = [advisory_document(a) for a in rows]
         modified = max((advisory_modified(a) for a in rows), default=None)
         return respond_document(request, {"advisories": documents}, modified)
 
@@ -322,15 +320,13 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
     )
     def retrieve(self, request: Request, pk: str) -> HttpResponse:
         check_parameters(request, {"lang"})
-        lang = request_language(request)
+        request_language(request)  # a ?lang= the portal does not speak is a 400
         advisory = (
             recent_advisories(timezone.now()).filter(pk=int(pk)).first() if pk.isdigit() else None
         )
         if advisory is None:
             raise NotFound("id", _("No published advisory %(id)s.") % {"id": repr(pk[:20])})
-        with translation.override(lang):
-            document = advisory_document(advisory)
-        return respond_document(request, document, advisory_modified(advisory))
+        return respond_document(request, advisory_document(advisory), advisory_modified(advisory))
 
 
 def recent_advisories(now: datetime):
