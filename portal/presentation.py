@@ -104,6 +104,7 @@ def service_card(
     last_known: LastKnown | None = None,
 ) -> ServiceCard:
     """A service with its stages in order and what a visitor can do today, in words."""
+    last_known = last_known or {}
     own = step_names()
     named = {c: own.get((service.code, c), names.get(c, c)) for c in stages}
     held_by = named.get(service.blocked_stage or "", "")
@@ -112,13 +113,13 @@ def service_card(
         if code not in stages:
             continue
         stage, state = stages[code], step_state(code, service, stages[code])
-        known = (last_known or {}).get(code)
+        known = last_known.get(code)
         if state == ServiceState.UNKNOWN and known:
             steps.append(Step(code, named[code], known[0], unconfirmed=True))
             continue
         steps.append(Step(code, named[code], state, stage.waiting_for, stage.reason, held_by))
     name = localized(bundle.service_names.get(service.code, (service.code, service.code)))
-    known_service = (last_known or {}).get(f"service:{service.code}")
+    known_service = last_known.get(f"service:{service.code}")
     return ServiceCard(
         service.code,
         name,
@@ -141,10 +142,10 @@ def decision(
     parts = [_("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}] if doable else []
     waiting = [s for s in steps if s.state in (WAITING, ServiceState.UNKNOWN)]
     systems = systems_phrase((c for s in waiting for c in s.waiting_for), bundle)
+    stages = join_words([sentence_case(s.name) for s in waiting])
     if waiting and any(s.state == ServiceState.UNKNOWN for s in waiting):
         parts.append(_("Not yet: no recent data from %(systems)s.") % {"systems": systems})
     elif waiting and doable:
-        stages = join_words([sentence_case(s.name) for s in waiting])
         parts.append(
             _("Not yet: %(stages)s; come back once %(systems)s recovers.")
             % {"stages": stages, "systems": systems}
@@ -152,7 +153,7 @@ def decision(
     elif waiting and any(s.state == HELD for s in steps):  # a same-day service: say which
         parts.append(
             _("Not yet: it needs %(stages)s; come back once %(systems)s recovers.")
-            % {"stages": join_words([sentence_case(s.name) for s in waiting]), "systems": systems}
+            % {"stages": stages, "systems": systems}
         )
     elif waiting:
         parts.append(

@@ -192,11 +192,8 @@ def choose_language(request: HttpRequest, lang: str) -> HttpResponse:
 
 @page_language
 def overview(request: HttpRequest) -> HttpResponse:
-    """Every office: what a visitor can get done there today, advisories first.
-
-    Past ``FULL_OVERVIEW_MAX_OFFICES``, one row per office grouped by region instead of every
-    service as a journey; each region's page has those.
-    """
+    """Every office: what a visitor can get done there today, advisories first (past
+    ``FULL_OVERVIEW_MAX_OFFICES``, one row per office, grouped by region)."""
     bundle, status, document = current(request)
 
     def build() -> tuple[str, dict]:

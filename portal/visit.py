@@ -82,10 +82,9 @@ def last_known_states(office_codes: list[str] | None = None) -> dict[str, LastKn
         for office, code, state, since, event_state, event_at in rows.values_list(
             "office__code", f"{kind}__code", "state", "since", "event_state", "event_at"
         ):
-            if state in known:
-                found.setdefault(office, {})[prefix + code] = (state, since)
-            elif event_state:
-                found.setdefault(office, {})[prefix + code] = (event_state, event_at)
+            last = (state, since) if state in known else (event_state, event_at)
+            if last[0]:
+                found.setdefault(office, {})[prefix + code] = last
     return found
 
 
