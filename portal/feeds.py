@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html
@@ -34,12 +34,9 @@ from .templatetags.portal_tags import choice_label
 FEED_LENGTH = 50
 
 
-def link_to(name: str, *args, fallback: str = "/") -> str:
-    """A page of the portal (else ``fallback``), absolute at SITE_URL, never the request's Host."""
-    try:
-        return settings.SITE_URL + reverse(name, args=args)
-    except NoReverseMatch:
-        return settings.SITE_URL + fallback
+def link_to(name: str, *args) -> str:
+    """A page of the portal, absolute at SITE_URL, never the request's Host."""
+    return settings.SITE_URL + reverse(name, args=args)
 
 
 class StableAtomFeed(Atom1Feed):
@@ -137,7 +134,7 @@ class AdvisoryFeed(PortalFeed):
         return body + (f"<ul>{updates}</ul>" if updates else "")
 
     def item_link(self, item: Advisory) -> str:
-        return link_to("advisory", item.pk, fallback=f"/api/v1/advisories/{item.pk}/")
+        return link_to("advisory", item.pk)
 
     def item_pubdate(self, item: Advisory):
         return item.published_at
