@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from services.snapshot import Published, published
 
-from ..prepared import remember, respond
+from ..prepared import remember, respond, rows
 from ..status import document_entry
 from . import statuspage_serializers as shapes
 from .params import request_language
@@ -95,11 +95,15 @@ class SummaryView(CachedStatuspageView):
         now = timezone.now()
         components = components_of(bundle)
         by_office = stage_components_by_office(components)
+        # Read once per snapshot for every language (and for status.json, built from this).
+        unresolved = rows(bundle, "unresolved", lambda: list(unresolved_incidents(now)))
         incidents = [
             incident_document(a, by_office, self.link(request, "advisory", a.pk))
-            for a in unresolved_incidents(now)
+            for a in unresolved
         ]
-        windows = [*closures(now, "active"), *closures(now, "upcoming")]
+        windows = rows(
+            bundle, "windows", lambda: [*closures(now, "active"), *closures(now, "upcoming")]
+        )
         maintenances = [maintenance_document(c, by_office, now, url) for c in windows]
         return {
             "page": page_document(bundle, url),
