@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from offices.choices import OfficeClass
@@ -21,7 +21,6 @@ from .status import localized
 from .templatetags.portal_tags import (
     HELD,
     WAITING,
-    capitalize,
     choice_label,
     join_words,
     sentence_case,
@@ -225,7 +224,7 @@ def step_explanations(steps: list[Step], bundle: Published) -> list[str]:
     for state, sentence in groups:
         group = [s for s in steps if s.state == state]
         if group:
-            stages = capitalize(join_words([sentence_case(s.name) for s in group]))
+            stages = capfirst(join_words([sentence_case(s.name) for s in group]))
             systems = systems_phrase((c for s in group for c in s.waiting_for), bundle)
             sentences.append(sentence % {"stages": stages, "systems": systems})
     sentences += [
@@ -238,7 +237,7 @@ def step_explanations(steps: list[Step], bundle: Published) -> list[str]:
     if held and blockers:
         sentences.append(
             _("%(stages)s: open, but this service waits for %(blockers)s.")
-            % {"stages": capitalize(join_words(held)), "blockers": join_words(blockers)}
+            % {"stages": capfirst(join_words(held)), "blockers": join_words(blockers)}
         )
     return sentences
 
@@ -298,7 +297,7 @@ def staff_sentence(cards: Sequence[ServiceCard]) -> str:
         closed.setdefault(step.code, step.name)
     if not closed:
         return ""
-    stages = capitalize(join_words([sentence_case(name) for name in closed.values()]))
+    stages = capfirst(join_words([sentence_case(name) for name in closed.values()]))
     return " " + _("%(stages)s: closed by the office.") % {"stages": stages}
 
 

@@ -98,11 +98,6 @@ def sentence_case(text: str) -> str:
     return text
 
 
-def capitalize(text: str) -> str:
-    """Upper the first letter of a sentence."""
-    return text[:1].upper() + text[1:]
-
-
 def join_words(words: Sequence[str]) -> str:
     """Join words as "a, b and c" in the active language."""
     if len(words) <= 1:
