@@ -221,3 +221,23 @@ def test_compiled_catalogs_match_their_sources(lang):
     for msgid, text in po_entries(folder / "django.po").items():
         if text and "\x04" not in msgid:
             assert compiled.gettext(msgid) == text, msgid
+
+
+def test_content_version_keeps_text_that_reads_like_a_time_of_the_last_poll():
+    """Only keys are cut: an advisory whose text quotes one still changes the version."""
+    quoting = copy.deepcopy(DOCUMENT)
+    quoting["advisories"][0]["title"] = 'Field "checked_at":"2024-06-21" is late'
+    changed = copy.deepcopy(quoting)
+    changed["advisories"][0]["title"] = 'Field "checked_at":"2024-06-22" is late'
+    assert content_version(changed) != content_version(quoting) != content_version(DOCUMENT)
+
+
+def test_content_version_ignores_only_the_pages_updated_at():
+    page = {"page": {"id": "p", "name": "Status {x}", "updated_at": "2024-06-21T08:00:00+07:00"}}
+    incident = {"incidents": [{"id": "1", "updated_at": "2024-06-21T08:00:00+07:00"}]}
+    document = {**page, **incident}
+    polled = copy.deepcopy(document)
+    polled["page"]["updated_at"] = "2024-06-21T08:00:10+07:00"
+    updated = copy.deepcopy(document)
+    updated["incidents"][0]["updated_at"] = "2024-06-21T09:00:00+07:00"
+    assert content_version(polled) == content_version(document) != content_version(updated)
