@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -31,7 +32,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 
-class HeadMiddleware(MiddlewareMixin):
+class ResponseMiddleware:
+    """A middleware that only changes the response. Not on ``MiddlewareMixin``: its checks
+    on every request cost 0.8 µs of a 33 µs warm status read for the two of these that
+    run before every prepared read (measured in-process, 10,000 reads)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.process_response(request, self.get_response(request))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        raise NotImplementedError
+
+
+class HeadMiddleware(ResponseMiddleware):
     """Answer HEAD with the headers a GET would have and no body (RFC 9110 §9.3.2), and a
     304 without a Content-Length of its own.
 
@@ -66,7 +82,7 @@ def fixed_security_headers() -> dict[str, str]:
     return {name: value for name, value in headers.items() if value}
 
 
-class SecurityHeadersMiddleware(MiddlewareMixin):
+class SecurityHeadersMiddleware(ResponseMiddleware):
     """Add CSP and Permissions-Policy to every response (Django's SecurityMiddleware adds
     Cross-Origin-Opener-Policy)."""
 
