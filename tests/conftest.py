@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import pytest
@@ -34,11 +34,15 @@ def pinned_instant() -> datetime | None:
     return instant
 
 
-TEST_NOW = pinned_instant()
+# Where TEST_NOW is unset: Wednesday 25 November 2026, 10:00 WIB (11:00 WITA, 12:00 WIT), a
+# working morning far from any midnight, week or month end, so that a run never depends on
+# the hour or the day it happens to start at.
+DEFAULT_NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+TEST_NOW = pinned_instant() or DEFAULT_NOW
 
 
 def pytest_report_header() -> str:
-    return f"TEST_NOW: {TEST_NOW.isoformat() if TEST_NOW else 'unset (the wall clock)'}"
+    return f"TEST_NOW: {TEST_NOW.isoformat()} (non-integration tests start at this instant)"
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +52,7 @@ def _pinned_clock(request):
     Integration tests start real processes, whose clocks cannot be moved; they keep the
     wall clock and assert nothing that changes with it.
     """
-    if TEST_NOW is None or request.node.get_closest_marker("integration"):
+    if request.node.get_closest_marker("integration"):
         yield
         return
     with time_machine.travel(TEST_NOW, tick=True):

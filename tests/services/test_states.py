@@ -85,5 +85,6 @@ def test_lookup_finds_a_state_or_none():
 )
 def test_admin_badges_show_the_tables_icon_word_and_tone(state, shown):
     tone, glyph, word = shown
-    html = state_badge(state)
+    with translation.override("id"):  # the words below are the Indonesian admin's
+        html = state_badge(state)
     assert f'sli-{tone}"><span aria-hidden="true">{glyph}</span> {word}</span>' in html
