@@ -240,8 +240,6 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
-USE_I18N = True
-USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------
 
