@@ -57,12 +57,8 @@ def parse_opening_hours(raw: object) -> OpeningHours:
     """
     if not isinstance(raw, Mapping):
         return {}
-    hours: OpeningHours = {}
-    for weekday, key in enumerate(WEEKDAY_KEYS):
-        spans = _spans(raw.get(key))
-        if spans:
-            hours[weekday] = spans
-    return hours
+    spans = {weekday: _spans(raw.get(key)) for weekday, key in enumerate(WEEKDAY_KEYS)}
+    return {weekday: found for weekday, found in spans.items() if found}
 
 
 def _spans(value: object) -> tuple[Span, ...]:

@@ -9,7 +9,7 @@ hourly task) stores every office's missing days, so that a page's read writes no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -74,14 +74,8 @@ def office_history(
     if store:
         complete = {code: [f for f in fs if f.day < today] for code, fs in fresh.items()}
         _store(office_code, complete, basis)
-    return {code: _merged(window, stored[code], fresh[code]) for code in codes}
-
-
-def _merged(
-    window: list[date], stored: dict[date, DayFigure], fresh: list[DayFigure]
-) -> list[DayFigure]:
-    by_day = {**stored, **{f.day: f for f in fresh}}
-    return [by_day[day] for day in window]
+    by_day = {code: {**stored[code], **{f.day: f for f in fresh[code]}} for code in codes}
+    return {code: [by_day[code][day] for day in window] for code in codes}
 
 
 def _stored_figures(
@@ -214,28 +208,14 @@ def fill_rollup(now: datetime, offices: QuerySet[Office] | None = None, days: in
         return 0
     start = min(datetime.combine(d[0], time(), calendars[o].tz) for (o, _), d in missing.items())
     transitions = _office_transitions({office for office, _ in missing}, start)
-    new = [
-        row
-        for (office, stage), wanted in missing.items()
-        for row in _missing_rows(
-            office, stage, wanted, calendars[office], transitions.get((office, stage), []), now
-        )
-    ]
+    new = []
+    for (office, stage), wanted in missing.items():
+        calendar, keep = calendars[office], set(wanted)
+        found = transitions.get((office, stage), [])
+        figures = stage_days(found, calendar.hours, calendar.tz, wanted[0], wanted[-1], now)
+        new += [_row(office, stage, f, calendar.basis) for f in figures if f.day in keep]
     _upsert(new)
     return len(new)
-
-
-def _missing_rows(
-    office: int,
-    stage: int,
-    wanted: list[date],
-    calendar: _Calendar,
-    transitions: Sequence[Transition],
-    now: datetime,
-) -> list[StageDay]:
-    keep = set(wanted)
-    figures = stage_days(transitions, calendar.hours, calendar.tz, wanted[0], wanted[-1], now)
-    return [_row(office, stage, f, calendar.basis) for f in figures if f.day in keep]
 
 
 def _calendar(raw_hours: object, tz_name: str, now: datetime, days: int) -> _Calendar:

@@ -134,31 +134,24 @@ def decision(
     service: ServiceStatus, steps: list[Step], bundle: Published, known: tuple | None = None
 ) -> str:
     """Today's answer in short: what can be done, what not yet and when to come back."""
-    doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
-    unconfirmed = bool(steps and steps[0].unconfirmed)
+    unconfirmed = steps and steps[0].unconfirmed
     if unconfirmed or service.state == ServiceState.OPEN or service.blocked_stage is None:
         return service_sentences(service, steps, bundle, known)[0]
+    doable = [sentence_case(s.name) for s in steps if s.state == ServiceState.OPEN]
     parts = [_("Today you can: %(stages)s.") % {"stages": ", ".join(doable)}] if doable else []
     waiting = [s for s in steps if s.state in (WAITING, ServiceState.UNKNOWN)]
     systems = systems_phrase((c for s in waiting for c in s.waiting_for), bundle)
     stages = join_words([sentence_case(s.name) for s in waiting])
-    if waiting and any(s.state == ServiceState.UNKNOWN for s in waiting):
-        parts.append(_("Not yet: no recent data from %(systems)s.") % {"systems": systems})
-    elif waiting and doable:
-        parts.append(
-            _("Not yet: %(stages)s; come back once %(systems)s recovers.")
-            % {"stages": stages, "systems": systems}
-        )
-    elif waiting and any(s.state == HELD for s in steps):  # a same-day service: say which
-        parts.append(
-            _("Not yet: it needs %(stages)s; come back once %(systems)s recovers.")
-            % {"stages": stages, "systems": systems}
-        )
-    elif waiting:
-        parts.append(
-            _("Not yet: waiting for %(systems)s; come back once it recovers.")
-            % {"systems": systems}
-        )
+    if waiting:
+        if any(s.state == ServiceState.UNKNOWN for s in waiting):
+            not_yet = _("Not yet: no recent data from %(systems)s.")
+        elif doable:
+            not_yet = _("Not yet: %(stages)s; come back once %(systems)s recovers.")
+        elif any(s.state == HELD for s in steps):  # a same-day service: say which
+            not_yet = _("Not yet: it needs %(stages)s; come back once %(systems)s recovers.")
+        else:
+            not_yet = _("Not yet: waiting for %(systems)s; come back once it recovers.")
+        parts.append(not_yet % {"stages": stages, "systems": systems})
     parts += [
         _("%(stage)s closed by the office: %(reason)s") % {"stage": s.name, "reason": s.reason}
         for s in steps
@@ -271,23 +264,18 @@ def headline(cards: Sequence[ServiceCard], stale: bool, bundle: Published) -> st
     for step in (s for c in cards for s in c.steps if s.state == WAITING):
         waiting.setdefault(step.code, step)  # named as the first service names it
     systems = systems_phrase((code for s in waiting.values() for code in s.waiting_for), bundle)
-    staff = staff_sentence(cards)
-    if state == ServiceState.CLOSED:
-        if waiting:
-            return (
-                _("Immigration services are stopped for now: waiting for %(systems)s to recover.")
-                % {"systems": systems}
-                + staff
-            )
-        return _("Immigration services are closed for now.") + staff
-    if waiting:
-        stages = join_words([sentence_case(s.name) for s in waiting.values()])
-        return (
-            _("Services are limited: %(stages)s must wait for %(systems)s to recover.")
-            % {"stages": stages, "systems": systems}
-            + staff
+    stages = join_words([sentence_case(s.name) for s in waiting.values()])
+    if state == ServiceState.CLOSED and waiting:
+        sentence = _(
+            "Immigration services are stopped for now: waiting for %(systems)s to recover."
         )
-    return _("Some services are limited by office decision; see the details below.") + staff
+    elif state == ServiceState.CLOSED:
+        sentence = _("Immigration services are closed for now.")
+    elif waiting:
+        sentence = _("Services are limited: %(stages)s must wait for %(systems)s to recover.")
+    else:
+        sentence = _("Some services are limited by office decision; see the details below.")
+    return sentence % {"stages": stages, "systems": systems} + staff_sentence(cards)
 
 
 def staff_sentence(cards: Sequence[ServiceCard]) -> str:

@@ -90,6 +90,7 @@ def page_context(cards: Sequence[ServiceCard], status: Prepared, document: dict)
     document's URL and its ETag, which changes only when what the page shows changes."""
     state = overall_state(cards, document["stale"])
     lang = translation.get_language()
+    names = [s["name"] for s in document["systems"]]
     return {
         "status": document,
         "etag": status.etag,
@@ -100,14 +101,9 @@ def page_context(cards: Sequence[ServiceCard], status: Prepared, document: dict)
         "stale_seconds": f"{settings.STALE_AFTER_SECONDS:g}",
         "datetime_pattern": datetime_pattern(),
         "last_data_at": last_data_at(document) if document["stale"] else None,
-        "id_words": indonesian_words(document) if lang == "en" else [],
+        # The systems' Indonesian names, also as English sentences carry them ("sistem cekal").
+        "id_words": [*names, *map(system_label, names)] if lang == "en" else [],
     }
-
-
-def indonesian_words(document: dict) -> list[str]:
-    """The systems' Indonesian names as English sentences carry them ("sistem cekal")."""
-    names = [s["name"] for s in document["systems"]]
-    return [*names, *(system_label(n) for n in names)]
 
 
 def known_before(document: dict, codes: list[str] | None = None) -> dict:

@@ -34,23 +34,17 @@ class Contact:
 
 def office_contacts(code: str) -> list[Contact]:
     """The office's phone, WhatsApp, e-mail and map link; an unknown one has no text."""
-    row = Office.objects.filter(code=code).values("phone", "whatsapp", "email", "map_url").first()
-    row = row or {"phone": "", "whatsapp": "", "email": "", "map_url": ""}
-    phone, whatsapp = row["phone"], row["whatsapp"]
+    fields = ("phone", "whatsapp", "email", "map_url")
+    row = Office.objects.filter(code=code).values(*fields).first() or dict.fromkeys(fields, "")
+    phone, whatsapp, email, map_url = (row[field] for field in fields)
+    chat = f"https://wa.me/{whatsapp}" if whatsapp else ""
+    dial = "tel:" + re.sub(r"[^0-9+]", "", phone) if phone else ""
     return [
-        Contact(
-            "phone", _("Phone"), phone, "tel:" + re.sub(r"[^0-9+]", "", phone) if phone else ""
-        ),
-        Contact("whatsapp", _("WhatsApp"), f"+{whatsapp}" if whatsapp else "", wa_link(whatsapp)),
-        Contact(
-            "email", _("E-mail"), row["email"], f"mailto:{row['email']}" if row["email"] else ""
-        ),
-        Contact("map", _("Map"), _("Open the map") if row["map_url"] else "", row["map_url"]),
+        Contact("phone", _("Phone"), phone, dial),
+        Contact("whatsapp", _("WhatsApp"), f"+{whatsapp}" if whatsapp else "", chat),
+        Contact("email", _("E-mail"), email, f"mailto:{email}" if email else ""),
+        Contact("map", _("Map"), _("Open the map") if map_url else "", map_url),
     ]
-
-
-def wa_link(number: str) -> str:
-    return f"https://wa.me/{number}" if number else ""
 
 
 def guidance_texts(language: str) -> dict[tuple[str, str], str]:
