@@ -10,9 +10,7 @@ does.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
@@ -20,14 +18,14 @@ from rest_framework.views import APIView
 
 from services.snapshot import Published, published
 
-from ..prepared import remember, respond, rows
-from ..status import document_entry
+from ..prepared import rows
 from . import statuspage_serializers as shapes
 from .params import request_language
 from .statuspage_components import (
     INDICATORS,
     components_of,
     page_document,
+    page_url,
     stage_components_by_office,
     status_indicator,
 )
@@ -40,7 +38,7 @@ from .statuspage_incidents import (
     recent_incidents,
     unresolved_incidents,
 )
-from .views import LANG, PublicReadMixin, advisory_modified, respond_document
+from .views import LANG, PublicReadMixin, advisory_modified, respond_document, snapshot_read
 
 __all__ = ["INDICATORS"]  # named by SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES
 
@@ -54,32 +52,15 @@ def v2_schema(operation_id: str, summary: str, response):
     )
 
 
-class StatuspageView(PublicReadMixin, APIView):
-    """One Statuspage-shaped document."""
-
-    def page_url(self, request: Request) -> str:
-        return f"{settings.SITE_URL}/"  # never the request's Host, which may carry any port
-
-    def link(self, request: Request, name: str, *args) -> str:
-        """An absolute link to a page of the portal, or to the portal when it has none."""
-        try:
-            return settings.SITE_URL + reverse(name, args=args)
-        except NoReverseMatch:
-            return self.page_url(request)
-
-
-class CachedStatuspageView(StatuspageView):
+class CachedStatuspageView(PublicReadMixin, APIView):
     """A document built once per published snapshot and language."""
 
     name = ""
 
     def get(self, request: Request) -> HttpResponse:
-        url = self.page_url(request)
-        bundle = published()
+        url = page_url()
         build = lambda bundle: self.build(request, bundle, url)  # noqa: E731
-        entry = document_entry(bundle, ("v2", self.name), request_language(request), build)
-        remember(request, "api", bundle, entry)
-        return respond(request, entry)
+        return snapshot_read(request, ("v2", self.name), build, strict=False)
 
     def build(self, request: Request, bundle: Published, url: str) -> dict:
         raise NotImplementedError
@@ -97,10 +78,7 @@ class SummaryView(CachedStatuspageView):
         by_office = stage_components_by_office(components)
         # Read once per snapshot for every language (and for status.json, built from this).
         unresolved = rows(bundle, "unresolved", lambda: list(unresolved_incidents(now)))
-        incidents = [
-            incident_document(a, by_office, self.link(request, "advisory", a.pk))
-            for a in unresolved
-        ]
+        incidents = [incident_document(a, by_office) for a in unresolved]
         windows = rows(
             bundle, "windows", lambda: [*closures(now, "active"), *closures(now, "upcoming")]
         )
@@ -136,7 +114,7 @@ class ComponentsView(CachedStatuspageView):
 
 
 @v2_schema("v2_incidents", "Statuspage incidents: the 50 latest", shapes.IncidentsDocument)
-class IncidentListView(StatuspageView):
+class IncidentListView(PublicReadMixin, APIView):
     """The 50 most recent incidents (advisories), newest first."""
 
     unresolved = False
@@ -146,10 +124,8 @@ class IncidentListView(StatuspageView):
         rows = unresolved_incidents(now) if self.unresolved else recent_incidents(now)[:LIST_LIMIT]
         rows = list(rows)
         by_office = stage_components_by_office(components_of(bundle))
-        incidents = [
-            incident_document(a, by_office, self.link(request, "advisory", a.pk)) for a in rows
-        ]
-        document = {"page": page_document(bundle, self.page_url(request)), "incidents": incidents}
+        incidents = [incident_document(a, by_office) for a in rows]
+        document = {"page": page_document(bundle, page_url()), "incidents": incidents}
         modified = max((advisory_modified(a) for a in rows), default=None)
         return respond_document(request, document, modified, lang)
 
@@ -166,7 +142,7 @@ class UnresolvedIncidentListView(IncidentListView):
     "Statuspage scheduled maintenances: the 50 latest",
     shapes.MaintenancesDocument,
 )
-class MaintenanceListView(StatuspageView):
+class MaintenanceListView(PublicReadMixin, APIView):
     """The 50 most recent scheduled maintenances (office closures)."""
 
     which = "all"
@@ -174,7 +150,7 @@ class MaintenanceListView(StatuspageView):
     def get(self, request: Request) -> HttpResponse:
         lang, now, bundle = request_language(request), timezone.now(), published()
         rows = list(closures(now, self.which)[:LIST_LIMIT])
-        url = self.page_url(request)
+        url = page_url()
         by_office = stage_components_by_office(components_of(bundle))
         maintenances = [maintenance_document(c, by_office, now, url) for c in rows]
         document = {"page": page_document(bundle, url), "scheduled_maintenances": maintenances}

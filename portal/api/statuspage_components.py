@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +36,10 @@ COMPONENT_STATUS = {
     StageState.UNKNOWN: DEGRADED,
 }
 INDICATORS = ["none", "minor", "major", "critical"]
+
+
+def page_url() -> str:
+    return f"{settings.SITE_URL}/"  # never the request's Host, which may carry any port
 
 
 def page_document(bundle: Published, url: str) -> dict:

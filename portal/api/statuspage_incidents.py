@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,7 @@ from offices.models import OfficeClosure
 from ..choices import AdvisoryPhase, AdvisorySeverity
 from ..models import Advisory
 from ..status import iso, localized
-from .statuspage_components import PAGE_ID
+from .statuspage_components import PAGE_ID, page_url
 from .views import advisory_modified
 
 LIST_LIMIT = 50
@@ -59,7 +61,7 @@ def _newest_first(updates: list[dict]) -> list[dict]:
     return ordered
 
 
-def incident_document(advisory: Advisory, components: dict[str, list[dict]], url: str) -> dict:
+def incident_document(advisory: Advisory, components: dict[str, list[dict]]) -> dict:
     """An advisory as a Statuspage incident."""
     iid = str(advisory.pk)
     published = advisory.published_at
@@ -94,12 +96,20 @@ def incident_document(advisory: Advisory, components: dict[str, list[dict]], url
         "monitoring_at": iso(min(monitoring)) if monitoring else None,
         "resolved_at": iso(resolved),
         "impact": IMPACT.get(advisory.severity, "none"),
-        "shortlink": url,
+        "shortlink": shortlink(advisory),
         "started_at": iso(started),
         "page_id": PAGE_ID,
         "incident_updates": _newest_first(updates),
         "components": [c for o in advisory.offices.all() for c in components.get(o.code, [])],
     }
+
+
+def shortlink(advisory: Advisory) -> str:
+    """The advisory's page, or the portal when it has none."""
+    try:
+        return settings.SITE_URL + reverse("advisory", args=[advisory.pk])
+    except NoReverseMatch:
+        return page_url()
 
 
 def _resolved_at(advisory: Advisory, timeline: list, modified: datetime) -> datetime | None:

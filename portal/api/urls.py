@@ -40,31 +40,20 @@ v1 = [
     *bare.urls,
 ]
 
+# Each v2 route is named for its path: "incidents/unresolved.json" is "incidents-unresolved".
+V2_VIEWS = {
+    "summary.json": statuspage.SummaryView,
+    "status.json": statuspage.StatusIndicatorView,
+    "components.json": statuspage.ComponentsView,
+    "incidents.json": statuspage.IncidentListView,
+    "incidents/unresolved.json": statuspage.UnresolvedIncidentListView,
+    "scheduled-maintenances.json": statuspage.MaintenanceListView,
+    "scheduled-maintenances/upcoming.json": statuspage.UpcomingMaintenanceListView,
+    "scheduled-maintenances/active.json": statuspage.ActiveMaintenanceListView,
+}
 v2 = [
-    path("summary.json", statuspage.SummaryView.as_view(), name="summary"),
-    path("status.json", statuspage.StatusIndicatorView.as_view(), name="status"),
-    path("components.json", statuspage.ComponentsView.as_view(), name="components"),
-    path("incidents.json", statuspage.IncidentListView.as_view(), name="incidents"),
-    path(
-        "incidents/unresolved.json",
-        statuspage.UnresolvedIncidentListView.as_view(),
-        name="incidents-unresolved",
-    ),
-    path(
-        "scheduled-maintenances.json",
-        statuspage.MaintenanceListView.as_view(),
-        name="scheduled-maintenances",
-    ),
-    path(
-        "scheduled-maintenances/upcoming.json",
-        statuspage.UpcomingMaintenanceListView.as_view(),
-        name="scheduled-maintenances-upcoming",
-    ),
-    path(
-        "scheduled-maintenances/active.json",
-        statuspage.ActiveMaintenanceListView.as_view(),
-        name="scheduled-maintenances-active",
-    ),
+    path(route, view.as_view(), name=route.removesuffix(".json").replace("/", "-"))
+    for route, view in V2_VIEWS.items()
 ]
 
 urlpatterns = [

@@ -154,9 +154,13 @@ def find_or_404(items, code: str, message: str):
     return found
 
 
-def snapshot_read(request: Request, key: tuple, build: Callable[[Published], dict]) -> HttpResponse:
-    """A document built from the snapshot, once per snapshot and language."""
-    check_parameters(request, {"lang"})
+def snapshot_read(
+    request: Request, key: tuple, build: Callable[[Published], dict], strict: bool = True
+) -> HttpResponse:
+    """A document built from the snapshot, once per snapshot and language; an unknown query
+    parameter is a 400 when ``strict`` (v2 ignores them, as Statuspage does)."""
+    if strict:
+        check_parameters(request, {"lang"})
     bundle = published()
     entry = document_entry(bundle, key, request_language(request), build)
     remember(request, "api", bundle, entry)
@@ -299,8 +303,7 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
     """Advisories in force, and those that ended in the last 30 days, with their updates."""
 
     @extend_schema(
-        parameters=[LANG, code_filter("office")],
-        responses={200: s.AdvisoryListSerializer},
+        parameters=[LANG, code_filter("office")], responses={200: s.AdvisoryListSerializer}
     )
     def list(self, request: Request) -> HttpResponse:
         check_parameters(request, {"lang", "office"})
@@ -314,10 +317,7 @@ class AdvisoryViewSet(PublicReadMixin, viewsets.ViewSet):
         modified = max((advisory_modified(a) for a in rows), default=None)
         return respond_document(request, {"advisories": documents}, modified)
 
-    @extend_schema(
-        parameters=[LANG, ID],
-        responses={200: s.AdvisorySerializer},
-    )
+    @extend_schema(parameters=[LANG, ID], responses={200: s.AdvisorySerializer})
     def retrieve(self, request: Request, pk: str) -> HttpResponse:
         check_parameters(request, {"lang"})
         request_language(request)  # a ?lang= the portal does not speak is a 400

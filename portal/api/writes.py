@@ -134,7 +134,6 @@ class OverrideViewSet(TokenWriteMixin, viewsets.GenericViewSet):
             return rows.active(timezone.now()).filter(office__in=offices)
         return rows
 
-    @extend_schema(responses={201: s.OverrideSerializer})
     def create(self, request: Request) -> Response:
         """Create an override in the token owner's office scope."""
         serializer = s.OverrideSerializer(data=request.data)
@@ -167,7 +166,6 @@ class ClosureViewSet(TokenWriteMixin, viewsets.GenericViewSet):
             return rows.relevant(timezone.now()).filter(office__in=offices)
         return rows
 
-    @extend_schema(responses={201: s.ClosureSerializer})
     def create(self, request: Request) -> Response:
         """Close an office in the token owner's office scope."""
         serializer = s.ClosureSerializer(data=request.data)
