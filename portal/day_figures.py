@@ -107,13 +107,11 @@ def _office_spans(
     day: date, hours: OpeningHours, tz: ZoneInfo, now: datetime
 ) -> list[tuple[datetime, datetime]]:
     """The day's opening spans as moments, cut at ``now``."""
-    spans = []
-    for start, end in hours.get(day.weekday(), ()):
-        begin = datetime.combine(day, start, tz)
-        finish = min(datetime.combine(day, end, tz), now)
-        if begin < finish:
-            spans.append((begin, finish))
-    return spans
+    moments = (
+        (datetime.combine(day, start, tz), min(datetime.combine(day, end, tz), now))
+        for start, end in hours.get(day.weekday(), ())
+    )
+    return [(begin, finish) for begin, finish in moments if begin < finish]
 
 
 def _figure(
