@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,6 +48,7 @@ from services.snapshot import Published, published
 from .middleware import fixed_security_headers
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LANGS = ("id", "en")
 # A snapshot's bytes in the shared cache. Every poll publishes a new snapshot (new keys), so
@@ -122,7 +124,7 @@ def content_version(document: object) -> str:
 
 # --- Build ----------------------------------------------------------------------------------
 
-_memo: dict[tuple, Prepared] = {}  # the current snapshot's entries, by key
+_memo: dict[tuple, Any] = {}  # the current snapshot's entries (Prepared, or rows), by key
 _memo_token = {"token": ""}
 _routes: dict[str, str] = {}  # path -> the language rule of the read found there
 # (path, query string, Cookie, Accept-Language) -> the memo key of that read, or None
@@ -134,9 +136,7 @@ MAX_KEYS = 1024
 build_lock = threading.RLock()
 
 
-def prepare(
-    bundle: Published, key: tuple, build: Callable[[], Prepared], shared: bool = True
-) -> Prepared:
+def prepare(bundle: Published, key: tuple, build: Callable[[], T], shared: bool = True) -> T:
     """The entry ``key`` of ``bundle``'s snapshot, built at most once per process."""
     hit = _current(bundle).get(key)
     if hit is not None:
@@ -155,20 +155,13 @@ def prepare(
     return hit
 
 
-def rows(bundle: Published, key: str, fetch: Callable[[], list]) -> list:
+def rows(bundle: Published, key: str, fetch: Callable[[], list[T]]) -> list[T]:
     """The rows ``fetch`` reads for ``bundle``'s documents (advisories, closures), read once
     per snapshot in this process, so that its documents in every language share one read."""
-    memo = _current(bundle)
-    found = memo.get(("rows", key))
-    if found is None:
-        with build_lock:
-            found = memo.get(("rows", key))
-            if found is None:
-                found = memo[("rows", key)] = fetch()  # type: ignore[assignment]
-    return found  # type: ignore[return-value]
+    return prepare(bundle, ("rows", key), fetch, shared=False)
 
 
-def _current(bundle: Published) -> dict[tuple, Prepared]:
+def _current(bundle: Published) -> dict[tuple, Any]:
     if _memo_token["token"] != bundle.token:
         with build_lock:
             if _memo_token["token"] != bundle.token:
