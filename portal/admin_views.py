@@ -84,28 +84,6 @@ class StaffAdminSite(admin.AdminSite):
         return TemplateResponse(request, "admin/audit.html", context)
 
 
-def state_badge(state: str) -> SafeString:
-    """The admin's badge for a state (icon, word and colour)."""
-    # Imported late: this module builds the admin site while admin modules are being
-    # discovered, and services.admin registers models on that very site.
-    from services.admin import state_badge as badge
-
-    return badge(state)
-
-
-def cause_word(cause: str) -> str:
-    """A cause in the staff's words, in the active language."""
-    from services.admin import cause_words
-
-    return cause_words().get(cause, "")
-
-
-def in_language(names: tuple[str, str]) -> str:
-    from services.admin import in_language as pick
-
-    return pick(names)
-
-
 def zone_moment(moment: datetime | None, zone: ZoneInfo, with_date: bool = False) -> str:
     """A moment in an office's own zone, named: "21 Jun 08.00 WIB"."""
     if moment is None:
@@ -116,6 +94,8 @@ def zone_moment(moment: datetime | None, zone: ZoneInfo, with_date: bool = False
 
 
 # --- Live status (the admin home) -----------------------------------------------------------
+# services.admin is imported inside the functions below: this module builds the admin site
+# while admin modules are being discovered, and services.admin registers models on that site.
 
 
 @dataclass(frozen=True)
@@ -135,6 +115,8 @@ class LiveItem:
 
 def live_status(user) -> dict:
     """The published snapshot for the offices ``user`` may act on, with causes spelled out."""
+    from services.admin import state_badge
+
     bundle = published()
     scope = {o.code: o for o in Office.objects.for_user(user).only("pk", "code", "timezone")}
     decisions = _decisions_by_office({code: o.pk for code, o in scope.items()})
@@ -198,6 +180,8 @@ def _quick(status) -> str:
 
 def _item(status, kind: str, office: str, bundle: Published, zone: ZoneInfo) -> LiveItem:
     """A stage or a service (``kind``) at ``office``, as staff read it."""
+    from services.admin import cause_words, in_language, state_badge
+
     names = bundle.stage_names if kind == "stage" else bundle.service_names
     detail = _detail(status, bundle)
     if kind == "service" and status.available_stages and status.waiting_stages:
@@ -209,7 +193,7 @@ def _item(status, kind: str, office: str, bundle: Published, zone: ZoneInfo) -> 
         name=in_language(names[status.code]),
         state=status.state,
         badge=state_badge(status.state),
-        cause=cause_word(status.cause),
+        cause=cause_words().get(status.cause, ""),
         detail=detail,
         since=zone_moment(bundle.since.get((office, kind, status.code)), zone),
         quick=_quick(status) if kind == "stage" else "",
@@ -218,6 +202,8 @@ def _item(status, kind: str, office: str, bundle: Published, zone: ZoneInfo) -> 
 
 def _detail(status, bundle: Published) -> str:
     """Staff's reason for overrides and closures, else which systems it waits for."""
+    from services.admin import in_language
+
     if status.cause in (Cause.OVERRIDE, Cause.CLOSURE):
         return f"“{status.reason}”"
     if status.waiting_for:

@@ -4,7 +4,6 @@ from django.contrib.admin import apps as admin_apps
 
 class PortalConfig(AppConfig):
     name = "portal"
-    verbose_name = "Portal"
     default = True  # "portal" in INSTALLED_APPS means this one, not the admin's below
 
     def ready(self) -> None:
