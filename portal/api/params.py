@@ -101,13 +101,6 @@ def parse_moment(name: str, raw: str) -> datetime:
     return min(max(moment, EARLIEST), LATEST)
 
 
-def representable(moment: datetime) -> datetime:
-    """``moment``, if it has a date in UTC and in WIB (else OverflowError): year 1 WIB has not."""
-    aware = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-    aware.astimezone(UTC), aware.astimezone(timezone.get_default_timezone())
-    return moment
-
-
 def time_window(request: Request, queryset: QuerySet, field: str = "at") -> QuerySet:
     """Apply ``since`` (inclusive) and ``until`` (exclusive) to ``queryset``."""
     since = request.query_params.get("since")
@@ -174,12 +167,13 @@ class NewestFirstCursorPagination(CursorPagination):
         try:
             cursor = super().decode_cursor(request)
             # The position goes into the query: make sure it is a date-time first, with the
-            # offset every cursor this API gives out carries.
+            # offset every cursor this API gives out carries, and with a date in UTC and in
+            # WIB (else OverflowError): year 1 WIB has not.
             if cursor is not None and cursor.position is not None:
-                moment = representable(datetime.fromisoformat(cursor.position))
+                moment = datetime.fromisoformat(cursor.position)
                 if timezone.is_naive(moment):
                     raise ValueError("a cursor's position has an offset")
-
+                moment.astimezone(UTC), moment.astimezone(timezone.get_default_timezone())
             return cursor
         except (exceptions.NotFound, ValueError, OverflowError, TypeError):
             raise Unprocessable("cursor", _("This cursor is not one this API gave out.")) from None

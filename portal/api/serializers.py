@@ -333,7 +333,7 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
         return super().to_representation(value) if value else None
 
 
-class DeclaredSystemSerializer(StrictWriteMixin, serializers.ModelSerializer):
+class DeclaredSystemSerializer(serializers.ModelSerializer):
     """A system with its declaration (none: the manual fields are null)."""
 
     source = serializers.ChoiceField(StateSource.choices, read_only=True)
