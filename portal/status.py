@@ -183,12 +183,11 @@ def published_advisories(now: datetime) -> list[Advisory]:
 
 def advisory_documents(shown: list[Advisory]) -> list[AdvisoryDocument]:
     """The advisories ``shown``, in the active language."""
-    english = translation.get_language() == "en"
     return [
         {
             "id": a.pk,
-            "title": (a.title_en if english and a.title_en else a.title_id),
-            "body": (a.body_en if english and a.body_en else a.body_id),
+            "title": localized((a.title_id, a.title_en)),
+            "body": localized((a.body_id, a.body_en)),
             "severity": a.severity,
             "phase": a.phase,
             "offices": [o.code for o in a.offices.all()],
