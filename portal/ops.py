@@ -31,8 +31,6 @@ from services import metrics
 
 from .security import in_networks, trusted_networks
 
-log = logging.getLogger(__name__)
-
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 UNMATCHED = "<unmatched>"

@@ -97,14 +97,11 @@ def follow_recovery(system: UpstreamSystem, state: str, at) -> list[Advisory]:
     be published telling of an outage that is over). Degraded: a "monitoring" update.
     """
     clock = timezone.localtime(at).strftime("%H.%M")
-    if state == SystemState.UP:
-        phase = AdvisoryPhase.RESOLVED
-        text_id = f"{system.name} kembali berfungsi normal sejak pukul {clock} WIB."
-        text_en = f"{system.name} has been working normally again since {clock} WIB."
-    else:
-        phase = AdvisoryPhase.MONITORING
-        text_id = f"{system.name} kembali berfungsi sebagian sejak pukul {clock} WIB."
-        text_en = f"{system.name} has been partly working again since {clock} WIB."
+    up = state == SystemState.UP
+    phase = AdvisoryPhase.RESOLVED if up else AdvisoryPhase.MONITORING
+    how_id, how_en = ("normal", "working normally") if up else ("sebagian", "partly working")
+    text_id = f"{system.name} kembali berfungsi {how_id} sejak pukul {clock} WIB."
+    text_en = f"{system.name} has been {how_en} again since {clock} WIB."
     followed = []
     with transaction.atomic():
         drafted = open_advisories(system, timezone.now()).filter(drafted_for=system)
