@@ -10,6 +10,8 @@ does.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -58,8 +60,7 @@ class CachedStatuspageView(PublicReadMixin, APIView):
     name = ""
 
     def get(self, request: Request) -> HttpResponse:
-        url = page_url()
-        build = lambda bundle: self.build(request, bundle, url)  # noqa: E731
+        build = partial(self.build, request, url=page_url())
         return snapshot_read(request, ("v2", self.name), build, strict=False)
 
     def build(self, request: Request, bundle: Published, url: str) -> dict:
