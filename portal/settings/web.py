@@ -128,15 +128,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Staff admin ------------------------------------------------------------------------
 
-# Staff admin
 # The admin shows times in the staff member's office time zone (after authentication;
 # django-axes stays last).
 MIDDLEWARE.insert(
     MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "portal.admin_views.StaffTimeZoneMiddleware"
 )
-
-
 # Passwords set in the admin (a staff member's own, or one reset for an office account)
 # must not be short, common, all digits or like the account's name.
 AUTH_PASSWORD_VALIDATORS = [
