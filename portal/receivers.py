@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
@@ -17,6 +16,7 @@ from services.snapshot import recompute
 
 from . import history, status
 from .api.statuspage import SummaryView
+from .api.statuspage_components import page_url
 from .choices import AdvisoryPhase, AdvisorySeverity
 from .models import Advisory, AdvisoryUpdate
 from .prepared import LANGS
@@ -44,7 +44,7 @@ def prepare_documents(sender, bundle, **kwargs) -> None:
     that web processes take their bytes from the cache instead of each building them on a
     visitor's request."""
     status.prepare_documents(bundle)
-    summary, url = SummaryView(), f"{settings.SITE_URL}/"
+    summary, url = SummaryView(), page_url()  # as the summary's view passes it
     for lang in LANGS:
         document_entry(bundle, ("v2", summary.name), lang, lambda b: summary.build(None, b, url))
 
