@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from offices.models import OfficeClosure
 from ..choices import AdvisoryPhase, AdvisorySeverity
 from ..models import Advisory
 from ..status import iso, localized
-from .statuspage_components import PAGE_ID, page_url
+from .statuspage_components import PAGE_ID
 from .views import advisory_modified
 
 LIST_LIMIT = 50
@@ -105,11 +105,8 @@ def incident_document(advisory: Advisory, components: dict[str, list[dict]]) -> 
 
 
 def shortlink(advisory: Advisory) -> str:
-    """The advisory's page, or the portal when it has none."""
-    try:
-        return settings.SITE_URL + reverse("advisory", args=[advisory.pk])
-    except NoReverseMatch:
-        return page_url()
+    """The advisory's page (the pages and the API share one URLconf)."""
+    return settings.SITE_URL + reverse("advisory", args=[advisory.pk])
 
 
 def _resolved_at(advisory: Advisory, timeline: list, modified: datetime) -> datetime | None:
