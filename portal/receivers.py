@@ -46,7 +46,7 @@ def prepare_documents(sender, bundle, **kwargs) -> None:
     status.prepare_documents(bundle)
     summary, url = SummaryView(), page_url()  # as the summary's view passes it
     for lang in LANGS:
-        document_entry(bundle, ("v2", summary.name), lang, lambda b: summary.build(None, b, url))
+        document_entry(bundle, ("v2", summary.name), lang, lambda b: summary.build(b, url))
 
 
 @receiver(post_save, sender=Office, dispatch_uid="portal.forget_stale_history")

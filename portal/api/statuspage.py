@@ -60,10 +60,10 @@ class CachedStatuspageView(PublicReadMixin, APIView):
     name = ""
 
     def get(self, request: Request) -> HttpResponse:
-        build = partial(self.build, request, url=page_url())
+        build = partial(self.build, url=page_url())
         return snapshot_read(request, ("v2", self.name), build, strict=False)
 
-    def build(self, request: Request, bundle: Published, url: str) -> dict:
+    def build(self, bundle: Published, url: str) -> dict:
         raise NotImplementedError
 
 
@@ -73,7 +73,7 @@ class SummaryView(CachedStatuspageView):
 
     name = "summary"
 
-    def build(self, request: Request, bundle: Published, url: str) -> dict:
+    def build(self, bundle: Published, url: str) -> dict:
         now = timezone.now()
         components = components_of(bundle)
         by_office = stage_components_by_office(components)
@@ -99,8 +99,8 @@ class StatusIndicatorView(CachedStatuspageView):
 
     name = "status"
 
-    def build(self, request: Request, bundle: Published, url: str) -> dict:
-        summary = SummaryView().build(request, bundle, url)
+    def build(self, bundle: Published, url: str) -> dict:
+        summary = SummaryView().build(bundle, url)
         return {"page": summary["page"], "status": summary["status"]}
 
 
@@ -110,7 +110,7 @@ class ComponentsView(CachedStatuspageView):
 
     name = "components"
 
-    def build(self, request: Request, bundle: Published, url: str) -> dict:
+    def build(self, bundle: Published, url: str) -> dict:
         return {"page": page_document(bundle, url), "components": components_of(bundle)}
 
 

@@ -203,9 +203,9 @@ def test_host_port_variants_share_one_document(client, settings, monkeypatch):
     builds = []
     real = SummaryView.build
 
-    def counted(self, request, bundle, url):
+    def counted(self, bundle, url):
         builds.append(url)
-        return real(self, request, bundle, url)
+        return real(self, bundle, url)
 
     monkeypatch.setattr(SummaryView, "build", counted)
     poll(timezone.now())  # the poll builds the summary, once per language
