@@ -195,6 +195,10 @@ def base_env(tmp_path: Path, port: int) -> dict[str, str]:
         VAR_DIR=str(tmp_path / "var"),
         PDN_HEALTH_URL=f"http://127.0.0.1:{port}/simulator/pdn/health",
         POLL_INTERVAL_SECONDS="1",
+        # Following the simulator is under test here, not staleness: a worker that falls
+        # three seconds behind on a loaded machine would turn every state unknown (and every
+        # ETag new) between two requests of the wire check.
+        STALE_AFTER_SECONDS="30",
         STACK_TAG=str(tmp_path),
         WEB_WORKERS="2",
     )
